@@ -1,0 +1,46 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import type { AppConfig } from './config/app-config.js';
+import { setUpOpenApi } from './docs/openapi.js';
+import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
+import { createValidationPipe } from './http/validation.pipe.js';
+
+/** Credentials never reach a log line, whichever serializer prints the request. */
+const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization', 'headers["x-api-key"]'];
+
+/** The whole HTTP application, as main.ts, the tests and the benchmark run it. */
+export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    logger: { level: config.logLevel, redact: { paths: REDACTED, censor: '[redacted]' } },
+    genReqId: requestIdFor,
+    requestIdHeader: false,
+    bodyLimit: config.http.bodyLimitBytes,
+    trustProxy: trustProxySetting(config.http.trustProxy) as boolean | string,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app.useGlobalPipes(createValidationPipe());
+
+  const fastify = app.getHttpAdapter().getInstance();
+  // Writes take JSON only: anything else is a 415 rather than a string the validators would have to guess at.
+  fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  setUpOpenApi(app, config);
+  await app.init();
+  return app;
+}
+
+/** Only a configured proxy may speak for the client's address: otherwise X-Forwarded-For is ignored. */
+function trustProxySetting(value: string | undefined): boolean | string | number {
+  if (!value) return false;
+  if (value === 'true') return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { APP_CONFIG } from '../../config/config.module.js';
+import type { AppConfig } from '../../config/app-config.js';
+import type { UserPrincipal } from '../principals.js';
+import { TokenKeys, TokenRejected } from './token-keys.js';
+
+export const JWT_STRATEGY = 'jwt';
+
+interface AccessTokenClaims {
+  iss?: unknown;
+  sub?: unknown;
+  exp?: unknown;
+  iat?: unknown;
+  scope?: unknown;
+  scp?: unknown;
+  client_id?: unknown;
+  azp?: unknown;
+}
+
+/** Scopes come as `scope` (space-separated, RFC 9068) or `scp` (array or string, Entra ID / Okta). */
+export function scopesOf(claims: AccessTokenClaims): Set<string> {
+  const raw = claims.scope ?? claims.scp;
+  const list = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.split(' ') : [];
+  return new Set(list.filter((s): s is string => typeof s === 'string' && s !== ''));
+}
+
+/**
+ * Signature, algorithm, issuer, audience, expiry and not-before are checked by jsonwebtoken; this adds what it does
+ * not: required claims, `iat` not in the future and a bounded lifetime.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, keys: TokenKeys) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: unknown, key?: string) => void) => {
+        keys.publicKeyFor(rawJwt).then(
+          (key) => done(null, key),
+          (err) => done(err),
+        );
+      },
+      algorithms: config.auth.algorithms as never,
+      issuer: config.auth.issuer,
+      audience: config.auth.audience,
+      ignoreExpiration: false,
+      jsonWebTokenOptions: { clockTolerance: config.auth.clockSkewSeconds },
+    });
+  }
+
+  validate(claims: AccessTokenClaims): UserPrincipal {
+    const { maxTokenTtlSeconds, clockSkewSeconds } = this.config.auth;
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejected('no sub');
+    if (typeof claims.exp !== 'number') throw new TokenRejected('no exp');
+    if (typeof claims.iat !== 'number') throw new TokenRejected('no iat');
+    if (claims.iat > now + clockSkewSeconds) throw new TokenRejected('iat in the future');
+    if (claims.exp - claims.iat > maxTokenTtlSeconds) throw new TokenRejected('lifetime above the maximum');
+    const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : null;
+    return { sub: claims.sub, issuer: String(claims.iss), clientId, scopes: scopesOf(claims) };
+  }
+}

@@ -1,0 +1,44 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AppModule } from '../app.module.js';
+import { loadConfig, type AppConfig } from '../config/app-config.js';
+import { openDatabaseServer } from '../database/database-server.js';
+
+/**
+ * Runs `work` inside the same application (config, database, migrations, services) as the server, without HTTP,
+ * so that a CLI can never disagree with the API about a rule.
+ */
+export async function withAppContext<T>(work: (app: INestApplicationContext, config: AppConfig) => Promise<T>): Promise<T> {
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  const database = await openDatabaseServer(config);
+  try {
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url), { logger: ['error'] });
+    try {
+      return await work(app, config);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+/** `--name value` and `--flag` pairs after the positional arguments. */
+export function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string> } {
+  const positional: string[] = [];
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const [k, inline] = a.slice(2).split('=', 2);
+      flags[k] = inline ?? (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'true');
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+export function fail(message: string): never {
+  console.error(message);
+  process.exit(2);
+}

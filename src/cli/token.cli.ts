@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { loadConfig } from '../config/app-config.js';
+import { loadOrCreateDevSigningKey } from '../auth/tokens/dev-signing-key.js';
+import { fail, parseArgs } from './cli-context.js';
+
+const USAGE = 'Usage: npm run token -- --sub <user> --scope "<scopes>" [--ttl <seconds>]';
+
+/** Mints what an identity provider would, signed by the local dev key: for development only. */
+async function main(): Promise<void> {
+  if (process.env.NODE_ENV === 'production') fail('npm run token is for development: it refuses to run with NODE_ENV=production.');
+  const config = loadConfig();
+  if (config.auth.jwksUrl) console.error('Note: AUTH_JWKS_URL is set, so a server with this environment will not accept dev tokens.');
+  const { flags } = parseArgs(process.argv.slice(2));
+  const sub = flags.sub;
+  if (!sub || sub === 'true') fail(USAGE);
+  const scope = flags.scope && flags.scope !== 'true' ? flags.scope : '';
+  const ttl = flags.ttl === undefined ? 900 : Number(flags.ttl);
+  if (!Number.isInteger(ttl) || ttl <= 0) fail('--ttl must be a positive whole number of seconds.');
+  if (ttl > config.auth.maxTokenTtlSeconds) {
+    console.error(`Warning: --ttl ${ttl} is above AUTH_MAX_TOKEN_TTL_SECONDS (${config.auth.maxTokenTtlSeconds}); the server will refuse it.`);
+  }
+  const key = loadOrCreateDevSigningKey(config.auth.devSigningKeyPath);
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ scope, client_id: 'dev-cli' })
+    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
+    .setIssuer(config.auth.issuer)
+    .setAudience(config.auth.audience)
+    .setSubject(sub)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttl)
+    .setJti(randomUUID())
+    .sign(key.privateKey);
+  console.log(token);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

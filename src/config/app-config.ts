@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import { resolve } from 'node:path';
+
+const csv = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    );
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() !== '' ? v.trim() : undefined));
+
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+const ALLOWED_JWS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: optionalString,
+  DATABASE_READ_URLS: csv(''),
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  EMBEDDED_PG_PORT: int(54329, 1024, 65535),
+  REDIS_URL: optionalString,
+  AUTH_ISSUER: optionalString,
+  AUTH_AUDIENCE: optionalString,
+  AUTH_JWKS_URL: optionalString,
+  // Symmetric algorithms are never accepted: a JWKS publishes public keys, and HS* with a public key is the classic forgery.
+  AUTH_ALGORITHMS: csv('RS256,ES256').pipe(z.array(z.enum(ALLOWED_JWS_ALGORITHMS)).min(1)),
+  AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 3600),
+  AUTH_CLOCK_SKEW_SECONDS: int(30, 0, 60),
+  API_KEY_PEPPER: optionalString,
+  BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
+  CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
+  TRUST_PROXY: optionalString,
+});
+
+/** Environment variables the app reads, all as strings. */
+export type Env = { [K in keyof z.input<typeof envSchema>]?: string };
+
+export const DEV_ISSUER = 'urn:cqrs-reference:dev-issuer';
+export const DEV_AUDIENCE = 'urn:cqrs-reference:api';
+/** Public, so it adds nothing secret: production deployments set API_KEY_PEPPER. Changing it invalidates every key. */
+export const DEFAULT_API_KEY_PEPPER = 'cqrs-reference-default-pepper';
+
+export interface AppConfig {
+  env: 'development' | 'test' | 'production';
+  http: { port: number; host: string; bodyLimitBytes: number; trustProxy?: string };
+  logLevel: string;
+  dataDir: string;
+  database: { url?: string; readUrls: string[]; poolSize: number; embeddedPort: number };
+  redisUrl?: string;
+  auth: {
+    issuer: string;
+    audience: string;
+    /** Unset: tokens are verified with the local development key under dataDir. */
+    jwksUrl?: string;
+    algorithms: string[];
+    maxTokenTtlSeconds: number;
+    clockSkewSeconds: number;
+    devSigningKeyPath: string;
+  };
+  apiKeys: { pepper: string; pepperIsDefault: boolean };
+  cache: { maxAgeSeconds: number };
+}
+
+export class ConfigError extends Error {}
+
+/** Parses and validates the environment once; a bad value stops the start with every problem listed. */
+export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.NODE_ENV === 'production') {
+    const missing = (['DATABASE_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL'] as const).filter((k) => !e[k]);
+    if (missing.length) throw new ConfigError(`NODE_ENV=production needs ${missing.join(', ')}`);
+  }
+  const dataDir = resolve(e.DATA_DIR);
+  return {
+    env: e.NODE_ENV,
+    http: { port: e.PORT, host: e.HOST, bodyLimitBytes: e.BODY_LIMIT_BYTES, trustProxy: e.TRUST_PROXY },
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    database: {
+      url: e.DATABASE_URL,
+      readUrls: e.DATABASE_READ_URLS,
+      poolSize: e.DATABASE_POOL_SIZE,
+      embeddedPort: e.EMBEDDED_PG_PORT,
+    },
+    redisUrl: e.REDIS_URL,
+    auth: {
+      issuer: e.AUTH_ISSUER ?? DEV_ISSUER,
+      audience: e.AUTH_AUDIENCE ?? DEV_AUDIENCE,
+      jwksUrl: e.AUTH_JWKS_URL,
+      algorithms: e.AUTH_ALGORITHMS,
+      maxTokenTtlSeconds: e.AUTH_MAX_TOKEN_TTL_SECONDS,
+      clockSkewSeconds: e.AUTH_CLOCK_SKEW_SECONDS,
+      devSigningKeyPath: resolve(dataDir, 'dev-signing-key.json'),
+    },
+    // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
+    apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
+    cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
+  };
+}

@@ -1,0 +1,61 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PROBLEM_CONTENT_TYPE, ProblemException, STATUS_TITLES, type ProblemInit } from './problem.js';
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/**
+ * Maps anything thrown, by Nest or by Fastify before Nest saw the request, to a problem.
+ * Only messages we wrote ourselves reach the client: unknown errors become a bare 500.
+ */
+export function toProblem(error: unknown): ProblemInit {
+  if (error instanceof ProblemException) return error.problem;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    const body = error.getResponse();
+    const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
+    const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
+    return { status, detail: status >= 500 ? undefined : detail };
+  }
+  const fe = error as FastifyLikeError;
+  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    switch (fe.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return { status: 413, detail: 'The request body is larger than this server accepts.' };
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+        return { status: fe.statusCode, detail: 'Send the body as application/json.' };
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return { status: 400, detail: 'The body is empty; send a JSON object.' };
+      case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      default:
+        if (error instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+          return { status: 400, detail: 'The body is not valid JSON.' };
+        return { status: fe.statusCode, detail: fe.statusCode === 415 ? 'Send the body as application/json.' : undefined };
+    }
+  }
+  return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred.' };
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemInit): void {
+  const body = {
+    type: problem.type ?? 'about:blank',
+    title: problem.title ?? STATUS_TITLES[problem.status] ?? 'Error',
+    status: problem.status,
+    ...(problem.detail ? { detail: problem.detail } : {}),
+    instance: request.url.split('?')[0],
+    requestId: request.id,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...(problem.extensions ?? {}),
+  };
+  if (problem.headers) reply.headers(problem.headers);
+  reply
+    .status(problem.status)
+    .header('content-type', PROBLEM_CONTENT_TYPE)
+    .header('cache-control', 'no-store')
+    .send(JSON.stringify(body));
+}

@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { createApp } from './app.factory.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { openDatabaseServer } from './database/database-server.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabaseServer(config, (m) => console.log(m));
+  const app = await createApp(config, database.url).catch(async (e) => {
+    await database.stop();
+    throw e;
+  });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    try {
+      await app.close();
+    } finally {
+      // The pool closes first, then the server it was talking to.
+      await database.stop();
+      console.log(`Stopped on ${signal}`);
+      process.exit(0);
+    }
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ port: config.http.port, host: config.http.host });
+  console.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof ConfigError ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('http: health, docs, request ids', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  it('health endpoints need no credentials', async () => {
+    assert.equal((await t.request('GET', '/health/live')).status, 200);
+    const ready = await t.request('GET', '/health/ready');
+    assert.equal(ready.status, 200);
+    assert.equal(ready.body.status, 'ok');
+  });
+
+  it('serves the OpenAPI document with both security schemes and every scope', async () => {
+    const doc = await t.request('GET', '/docs-json');
+    assert.equal(doc.status, 200);
+    assert.match(doc.body.openapi, /^3\./);
+    const schemes = doc.body.components.securitySchemes;
+    assert.equal(schemes['api-key'].type, 'apiKey');
+    assert.equal(schemes['api-key'].name, 'X-API-Key');
+    assert.equal(schemes['user-token'].type, 'oauth2');
+    const scopes = Object.keys(schemes['user-token'].flows.clientCredentials.scopes).sort();
+    assert.deepEqual(scopes, ['api-keys:manage', 'audit:read', 'inventory:write', 'products:admin', 'products:write']);
+    assert.deepEqual(doc.body.paths['/v1/products'].post.security, [{ 'user-token': ['products:write'] }]);
+    assert.ok(doc.body.paths['/v1/products/{id}'].get.security.some((s: object) => 'api-key' in s));
+    assert.equal((await t.request('GET', '/docs')).status, 200);
+  });
+
+  it('keeps a well-formed X-Request-Id and replaces a malformed one', async () => {
+    const kept = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'abc-123' } });
+    assert.equal(kept.headers.get('x-request-id'), 'abc-123');
+    const replaced = await t.request('GET', '/health/live', { headers: { 'x-request-id': 'bad id\twith spaces' } });
+    assert.match(replaced.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    const problem = await t.request('GET', '/v1/products');
+    assert.equal(problem.body.requestId, problem.headers.get('x-request-id'));
+  });
+
+  it('unknown routes are 404 problems', async () => {
+    const res = await t.request('GET', '/nowhere');
+    assert.equal(res.status, 404);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+  });
+});
