@@ -1,19 +1,17 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
+import { loggerOptions } from './http/logger-options.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
-
-/** Credentials never reach a log line, whichever serializer prints the request. */
-const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization', 'headers["x-api-key"]'];
 
 /** The whole HTTP application, as main.ts, the tests and the benchmark run it. */
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    logger: { level: config.logLevel, redact: { paths: REDACTED, censor: '[redacted]' } },
+    logger: loggerOptions(config),
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimitBytes,
@@ -31,6 +29,11 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
+  });
+  // Every log line written while Nest handles a request carries its id.
+  const contextLogger = await app.resolve(PinoLogger);
+  fastify.addHook('preHandler', (request, _reply, done) => {
+    contextLogger.runInContext(done, { bindings: { reqId: request.id } });
   });
   setUpOpenApi(app, config);
   await app.init();
