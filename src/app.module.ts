@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { HttpCachingInterceptor } from './http/http-caching.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { ProductsModule } from './products/products.module.js';
 
 @Module({})
@@ -25,6 +26,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         AuthModule,
         AuditModule,
+        IdempotencyModule,
         ProductsModule,
         HealthModule,
       ],
