@@ -39,7 +39,9 @@ export function documentIdempotency(document: OpenAPIObject): void {
     }
     for (const [status, description] of Object.entries(RESPONSES)) {
       const declared = responses[status];
-      responses[status] = declared ? { ...declared, description: `${declared.description} Or: ${description}` } : { description, content: PROBLEM };
+      responses[status] = declared
+        ? { ...declared, description: [declared.description, description].filter(Boolean).join(' Or: ') }
+        : { description, content: PROBLEM };
     }
   }
 }
