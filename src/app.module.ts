@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { loggerOptions } from './http/logger-options.js';
 import { HttpCachingInterceptor } from './http/http-caching.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
+import { IdempotencyModule } from './idempotency/idempotency.module.js';
 import { ProductsModule } from './products/products.module.js';
 
 @Module({})
@@ -27,6 +28,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         AuthModule,
         AuditModule,
+        IdempotencyModule,
         ProductsModule,
         HealthModule,
       ],

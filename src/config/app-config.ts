@@ -43,6 +43,8 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
   TRUST_PROXY: optionalString,
+  IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 1, 30 * 24 * 3600),
+  IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: int(60, 1, 3600),
 });
 
 /** Environment variables the app reads, all as strings. */
@@ -72,6 +74,8 @@ export interface AppConfig {
   };
   apiKeys: { pepper: string; pepperIsDefault: boolean };
   cache: { maxAgeSeconds: number };
+  /** How long a key answers with its first response; how long a request may hold a key before a retry may take it over. */
+  idempotency: { ttlSeconds: number; lockTimeoutSeconds: number };
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +117,6 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
     // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
     apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
     cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
+    idempotency: { ttlSeconds: e.IDEMPOTENCY_TTL_SECONDS, lockTimeoutSeconds: e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS },
   };
 }

@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config.js';
+import { documentIdempotency } from '../idempotency/idempotency.openapi.js';
 
 /** Every scope a user token can carry, declared once for the OpenAPI document. */
 export const SCOPES: Record<string, string> = {
@@ -37,5 +38,6 @@ export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
       )
       .build(),
   );
+  documentIdempotency(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

@@ -41,8 +41,9 @@ export function toProblem(error: unknown): ProblemInit {
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred.' };
 }
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemInit): void {
-  const body = {
+/** The problem+json body of a problem answered to `request`. */
+export function problemBody(request: FastifyRequest, problem: ProblemInit): Record<string, unknown> {
+  return {
     type: problem.type ?? 'about:blank',
     title: problem.title ?? STATUS_TITLES[problem.status] ?? 'Error',
     status: problem.status,
@@ -52,6 +53,10 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
     ...(problem.errors ? { errors: problem.errors } : {}),
     ...(problem.extensions ?? {}),
   };
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ProblemInit): void {
+  const body = problemBody(request, problem);
   if (problem.headers) reply.headers(problem.headers);
   reply
     .status(problem.status)

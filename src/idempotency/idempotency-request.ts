@@ -1,0 +1,31 @@
+import canonicalize from 'canonicalize';
+import type { FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
+import { ProblemException } from '../http/problem.js';
+
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
+
+// Printable ASCII, as Stripe and the IETF draft's examples use (UUIDs, ULIDs, random strings).
+const KEY_FORMAT = /^[\x20-\x7E]{1,255}$/;
+
+/** The key the client sent; anything else than 1 to 255 printable ASCII characters is a 400. */
+export function parseIdempotencyKey(value: string | string[]): string {
+  if (typeof value === 'string' && KEY_FORMAT.test(value)) return value;
+  const message = 'Idempotency-Key must be 1 to 255 printable ASCII characters';
+  throw ProblemException.badRequest(`${message}.`, [{ field: 'Idempotency-Key', messages: [message] }]);
+}
+
+/**
+ * What makes two requests "the same": method, path (with its ids and query) and the body as RFC 8785 canonical
+ * JSON, so that key order and whitespace do not count.
+ */
+export function requestFingerprint(request: FastifyRequest): string {
+  let body: string;
+  try {
+    body = canonicalize(request.body ?? null) ?? 'null';
+  } catch {
+    // Lone surrogates have no canonical form (RFC 8785 needs I-JSON).
+    throw ProblemException.badRequest('The body is not I-JSON (RFC 7493), so it cannot be used with an Idempotency-Key.');
+  }
+  return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('base64url');
+}
