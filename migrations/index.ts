@@ -1,4 +1,5 @@
 import { InitialSchema1764800000000 } from './1764800000000-initial-schema.js';
+import { ApiKeyRotation1796320286329 } from './1796320286329-api-key-rotation.js';
 
 /** In order. `npm run migration:generate -- <Name>` appends here. */
-export const MIGRATIONS = [InitialSchema1764800000000];
+export const MIGRATIONS = [InitialSchema1764800000000, ApiKeyRotation1796320286329];

@@ -85,8 +85,13 @@ function checksumOf(body: string): string {
 export function generateApiKey(): GeneratedApiKey {
   const keyId = randomBase62(KEY_ID_LENGTH);
   const secret = randomBase62(SECRET_LENGTH);
+  return { keyId, secret, plaintext: formatApiKey(keyId, secret) };
+}
+
+/** The well-formed plaintext (with its checksum) of a key id and secret. */
+export function formatApiKey(keyId: string, secret: string): string {
   const body = `${API_KEY_PREFIX}${keyId}${SEPARATOR}${secret}`;
-  return { keyId, secret, plaintext: body + checksumOf(body) };
+  return body + checksumOf(body);
 }
 
 /**
