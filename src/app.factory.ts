@@ -4,16 +4,14 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
+import { logOptions } from './http/log-options.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
-
-/** Credentials never reach a log line, whichever serializer prints the request. */
-const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization', 'headers["x-api-key"]'];
 
 /** The whole HTTP application, as main.ts, the tests and the benchmark run it. */
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    logger: { level: config.logLevel, redact: { paths: REDACTED, censor: '[redacted]' } },
+    logger: logOptions(config),
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimitBytes,

@@ -8,6 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { logOptions } from './http/log-options.js';
 import { HttpCachingInterceptor } from './http/http-caching.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { ProductsModule } from './products/products.module.js';
@@ -20,7 +21,8 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         // Fastify's own pino logs requests; Nest's loggers write through the same instance and request context.
-        LoggerModule.forRoot({ useExisting: true }),
+        // Outside a request Nest's loggers write through nestjs-pino's own root logger: same level, same redactions.
+        LoggerModule.forRoot({ useExisting: true, pinoHttp: logOptions(config) }),
         DatabaseModule.forRoot(databaseUrl),
         CqrsModule.forRoot(),
         AuthModule,

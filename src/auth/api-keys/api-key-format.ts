@@ -161,3 +161,11 @@ export function maskApiKey(keyIdOrPlaintext: string): string {
   }
   return keyId === null ? `${API_KEY_PREFIX}…` : `${API_KEY_PREFIX}${keyId}${SEPARATOR}…`;
 }
+
+// Anything that starts like a key, well-formed or not: a mistyped key is still mostly secret.
+const KEY_LIKE_IN_TEXT = /cqrsk_[0-9A-Za-z_]+/g;
+
+/** `text` (a URL, say) with every key-like run masked: a client that puts its key in a URL must not get it logged. */
+export function redactApiKeys(text: string): string {
+  return text.replace(KEY_LIKE_IN_TEXT, (k) => maskApiKey(k));
+}
