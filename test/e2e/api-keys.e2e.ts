@@ -284,6 +284,27 @@ describe('api keys: lifecycle through the API', () => {
     assertNoSecret(trail.text, [...(await secretsOf(t, old.key)), ...(await secretsOf(t, fresh.key))], 'GET /v1/audit-events');
   });
 
+  it('the OpenAPI document declares every endpoint with its scope, and no API key on them', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    const ops: [string, string, number][] = [
+      ['/v1/api-keys', 'post', 201],
+      ['/v1/api-keys', 'get', 200],
+      ['/v1/api-keys/{id}', 'get', 200],
+      ['/v1/api-keys/{id}/rotate', 'post', 201],
+      ['/v1/api-keys/{id}', 'delete', 204],
+    ];
+    for (const [path, method, status] of ops) {
+      const op = doc.paths[path]?.[method];
+      assert.ok(op, `${method} ${path} is documented`);
+      assert.deepEqual(op.security, [{ 'user-token': [MANAGE] }], `${method} ${path}`);
+      assert.ok(op.responses[status], `${method} ${path} documents ${status}`);
+    }
+    const created = doc.components.schemas.CreatedApiKeyResponse.properties;
+    assert.ok(created.key);
+    assert.ok(!doc.components.schemas.ApiKeyResponse.properties.key, 'lists never show the key');
+    assert.ok(!JSON.stringify(doc.components.schemas).includes('secretHash'));
+  });
+
   it('unknown, malformed, wrong-secret, revoked, expired and past-grace keys all get the same 401 body', async () => {
     const good = (await create()).body;
     const revoked = (await create()).body;
