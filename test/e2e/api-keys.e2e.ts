@@ -86,6 +86,7 @@ describe('api keys: lifecycle through the API', () => {
     const b = await create();
     const res = await t.request('GET', '/v1/api-keys?limit=100', { headers: manager });
     assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store', 'a revoked key must not show as active from a cache');
     const ids = res.body.data.map((k: { id: string }) => k.id);
     assert.ok(ids.indexOf(b.body.id) < ids.indexOf(a.body.id) && ids.indexOf(b.body.id) >= 0, 'newest first');
     const listed = res.body.data.find((k: { id: string }) => k.id === a.body.id);

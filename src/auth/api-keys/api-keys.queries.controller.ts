@@ -1,4 +1,4 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Header, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { decodeCursor, encodeCursor } from '../../http/cursor.js';
@@ -12,7 +12,8 @@ import { ListApiKeysRequest } from './queries/list-api-keys/list-api-keys.reques
 
 /**
  * Reads about the keys themselves are for people who manage them: a user token with api-keys:manage, and no API
- * key (the contract's "who" for these rows). Nothing here ever carries a secret or a hash.
+ * key (the contract's "who" for these rows). Nothing here ever carries a secret or a hash. `no-store`, not the
+ * default `max-age`: a browser must not show a key as active after it was revoked.
  */
 @ApiTags('api-keys')
 @Controller('v1/api-keys')
@@ -20,6 +21,7 @@ export class ApiKeysQueriesController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get()
+  @Header('cache-control', 'no-store')
   @UserTokenRead('api-keys:manage')
   @ApiOperation({ summary: 'List API keys, newest first (revoked and rotated ones included)' })
   @ApiOkResponse({ type: ApiKeyPageResponse })
@@ -30,6 +32,7 @@ export class ApiKeysQueriesController {
   }
 
   @Get(':id')
+  @Header('cache-control', 'no-store')
   @UserTokenRead('api-keys:manage')
   @ApiOperation({ summary: 'One API key (where Location points after a create or a rotate)' })
   @ApiOkResponse({ type: ApiKeyResponse })
