@@ -4,14 +4,14 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
-import { loggerOptions } from './http/logger-options.js';
+import { logOptions } from './http/log-options.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
 /** The whole HTTP application, as main.ts, the tests and the benchmark run it. */
 export async function createApp(config: AppConfig, databaseUrl: string): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
-    logger: loggerOptions(config),
+    logger: logOptions(config),
     genReqId: requestIdFor,
     requestIdHeader: false,
     bodyLimit: config.http.bodyLimitBytes,

@@ -8,7 +8,7 @@ import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
-import { loggerOptions } from './http/logger-options.js';
+import { logOptions } from './http/log-options.js';
 import { HttpCachingInterceptor } from './http/http-caching.interceptor.js';
 import { ProblemDetailsFilter } from './http/problem-details.filter.js';
 import { IdempotencyModule } from './idempotency/idempotency.module.js';
@@ -23,7 +23,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         // Fastify's pino logs requests; Nest's loggers write JSON with the same options. The request context is bound
         // by a Fastify hook in app.factory.ts rather than by a middleware (which loses it on Fastify, and costs more).
-        LoggerModule.forRoot({ pinoHttp: loggerOptions(config), useExisting: true, forRoutes: [] }),
+        LoggerModule.forRoot({ pinoHttp: logOptions(config), useExisting: true, forRoutes: [] }),
         DatabaseModule.forRoot(databaseUrl),
         CqrsModule.forRoot(),
         AuthModule,

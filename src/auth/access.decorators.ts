@@ -3,6 +3,7 @@ import { ApiSecurity } from '@nestjs/swagger';
 
 export const PUBLIC_ROUTE = 'auth:public';
 export const REQUIRED_SCOPES = 'auth:scopes';
+export const USER_TOKEN_READ = 'auth:user-token-read';
 
 /** No credentials at all (health, docs). Everything else is closed by default. */
 export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
@@ -13,3 +14,10 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
  */
 export const RequireScopes = (...scopes: string[]) =>
   applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiSecurity('user-token', scopes));
+
+/**
+ * The exception to "reads need an API key": a read that a user token with these scopes authorises on its own,
+ * for routes about credentials rather than data (the contract's `GET /v1/api-keys`: JWT `api-keys:manage` only).
+ * A key that comes along must still be valid, as on a write.
+ */
+export const UserTokenRead = (...scopes: string[]) => applyDecorators(SetMetadata(USER_TOKEN_READ, true), RequireScopes(...scopes));

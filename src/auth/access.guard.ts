@@ -2,7 +2,7 @@ import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@ne
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { PUBLIC_ROUTE, REQUIRED_SCOPES } from './access.decorators.js';
+import { PUBLIC_ROUTE, REQUIRED_SCOPES, USER_TOKEN_READ } from './access.decorators.js';
 import { apiKeyCannotWrite, apiKeyRequired, bearerRequired, insufficientScope, invalidToken } from './auth-errors.js';
 import { API_KEY_HEADER, API_KEY_STRATEGY } from './api-keys/api-key.strategy.js';
 import { JWT_STRATEGY } from './tokens/jwt.strategy.js';
@@ -39,6 +39,7 @@ class JwtPassportGuard extends AuthGuard(JWT_STRATEGY) {
  * The one place that decides who may call what, applied to every route (closed by default):
  * - reads (GET/HEAD) need a valid API key; routes with @RequireScopes also need a user token;
  * - writes need a user token; an API key alone is refused with 405, and one that comes along must be valid;
+ * - @UserTokenRead routes are reads checked like writes (a user token, a key optional), but never a 405;
  * - scopes are checked last, so a 403 always means "you are known, but may not".
  */
 @Injectable()
@@ -56,13 +57,14 @@ export class AccessGuard implements CanActivate {
     const hasKey = request.headers[API_KEY_HEADER] !== undefined;
     const hasBearer = BEARER.test(request.headers.authorization ?? '');
 
-    if (READ_METHODS.has(request.method)) {
+    const userTokenRead = this.reflector.getAllAndOverride<boolean>(USER_TOKEN_READ, targets) ?? false;
+    if (READ_METHODS.has(request.method) && !userTokenRead) {
       await this.apiKeyGuard.canActivate(context);
       if (scopes.length === 0) return true;
       if (!hasBearer) throw bearerRequired();
       await this.jwtGuard.canActivate(context);
     } else {
-      if (!hasBearer) throw hasKey ? apiKeyCannotWrite() : bearerRequired();
+      if (!hasBearer) throw hasKey && !userTokenRead ? apiKeyCannotWrite() : bearerRequired();
       // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
       await this.jwtGuard.canActivate(context);
       if (hasKey) await this.apiKeyGuard.canActivate(context);

@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import type { WriteContext } from '../audit/write-context.js';
 import { AppModule } from '../app.module.js';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
 import { openDatabaseServer } from '../database/database-server.js';
@@ -41,4 +46,37 @@ export function parseArgs(argv: string[]): { positional: string[]; flags: Record
 export function fail(message: string): never {
   console.error(message);
   process.exit(2);
+}
+
+/** The issuer recorded for writes made from this machine's command line: never a URL, so never a real identity provider. */
+export const CLI_ISSUER = 'local-cli';
+
+/**
+ * Who writes from the command line: the operating-system user, as `cli:<user>` from the `local-cli` issuer. Whoever
+ * runs the CLI can reach the database anyway, so no token is asked for; the audit trail still names them.
+ */
+export function cliWriteContext(client: string): WriteContext {
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    // A container user without a passwd entry.
+    user = process.env.USER ?? `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return {
+    user: { sub: `cli:${user}`, issuer: CLI_ISSUER, clientId: client, scopes: new Set() },
+    apiKeyId: null,
+    requestId: `cli-${randomUUID()}`,
+    ip: null,
+    userAgent: client,
+  };
+}
+
+/** Validates command-line input with the API's own request class, so both refuse the same values. */
+export async function validated<T extends object>(type: new () => T, plain: Record<string, unknown>): Promise<T> {
+  const defined = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined));
+  const instance = plainToInstance(type, defined);
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  if (errors.length) fail(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('\n'));
+  return instance;
 }

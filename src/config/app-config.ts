@@ -19,6 +19,9 @@ const optionalString = z
 
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** The longest a rotated key may keep working, from the environment or a rotate request: 30 days. */
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400;
+
 const ALLOWED_JWS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const envSchema = z.object({
@@ -40,6 +43,10 @@ const envSchema = z.object({
   AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 3600),
   AUTH_CLOCK_SKEW_SECONDS: int(30, 0, 60),
   API_KEY_PEPPER: optionalString,
+  API_KEY_ROTATION_GRACE_SECONDS: int(86_400, 0, MAX_ROTATION_GRACE_SECONDS),
+  // Bounds how long a revocation may take to reach every instance, so it stays "a few seconds" at most.
+  API_KEY_CACHE_TTL_MS: int(1000, 0, 5000),
+  API_KEY_USAGE_FLUSH_SECONDS: int(5, 1, 3600),
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
   TRUST_PROXY: optionalString,
@@ -72,7 +79,16 @@ export interface AppConfig {
     clockSkewSeconds: number;
     devSigningKeyPath: string;
   };
-  apiKeys: { pepper: string; pepperIsDefault: boolean };
+  apiKeys: {
+    pepper: string;
+    pepperIsDefault: boolean;
+    /** How long a rotated key keeps working when the rotate request does not say. */
+    rotationGraceSeconds: number;
+    /** Lifetime of an authenticated key in the in-process cache: the longest a revocation takes to reach another instance. 0 = no cache. */
+    cacheTtlMs: number;
+    /** Usage counters are written to the database this often (and on shutdown), never per request. */
+    usageFlushSeconds: number;
+  };
   cache: { maxAgeSeconds: number };
   /** How long a key answers with its first response; how long a request may hold a key before a retry may take it over. */
   idempotency: { ttlSeconds: number; lockTimeoutSeconds: number };
@@ -115,7 +131,13 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       devSigningKeyPath: resolve(dataDir, 'dev-signing-key.json'),
     },
     // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
-    apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
+    apiKeys: {
+      pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER,
+      pepperIsDefault: !e.API_KEY_PEPPER,
+      rotationGraceSeconds: e.API_KEY_ROTATION_GRACE_SECONDS,
+      cacheTtlMs: e.API_KEY_CACHE_TTL_MS,
+      usageFlushSeconds: e.API_KEY_USAGE_FLUSH_SECONDS,
+    },
     cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
     idempotency: { ttlSeconds: e.IDEMPOTENCY_TTL_SECONDS, lockTimeoutSeconds: e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS },
   };

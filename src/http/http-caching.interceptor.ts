@@ -44,7 +44,8 @@ export class HttpCachingInterceptor implements NestInterceptor {
           etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
           reply.header('etag', etag);
         }
-        reply.header('cache-control', this.cacheControl);
+        // A handler may choose its own (e.g. no-store for the list of API keys); otherwise the default.
+        if (!reply.hasHeader('cache-control')) reply.header('cache-control', this.cacheControl);
         reply.header('vary', 'X-API-Key, Authorization');
         const inm = request.headers['if-none-match'];
         if (typeof inm === 'string' && matches(inm, etag)) {

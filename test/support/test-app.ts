@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
-import { ApiKeysService, type NewApiKey } from '../../src/auth/api-keys/api-keys.service.js';
+import { CommandBus } from '@nestjs/cqrs';
+import type { NewApiKey } from '../../src/auth/api-keys/api-keys.service.js';
+import { CreateApiKeyCommand } from '../../src/auth/api-keys/commands/create-api-key/create-api-key.command.js';
 import { loadOrCreateDevSigningKey } from '../../src/auth/tokens/dev-signing-key.js';
 import { loadConfig, type AppConfig, type Env } from '../../src/config/app-config.js';
 
@@ -76,7 +78,15 @@ export async function startTestApp(env: Partial<Env> = {}): Promise<TestApp> {
       return { status: res.status, headers: res.headers, body: parsed as any, text };
     },
     async createApiKey(input = {}) {
-      const { key, plaintext } = await app.get(ApiKeysService).create({ name: unique('key'), createdBy: 'test', ...input });
+      // Through the same command as the API, so test keys are made (and audited) like real ones.
+      const command = new CreateApiKeyCommand({ name: unique('key'), ...input }, {
+        user: { sub: 'test', issuer: 'test-support', clientId: null, scopes: new Set() },
+        apiKeyId: null,
+        requestId: randomUUID(),
+        ip: null,
+        userAgent: null,
+      });
+      const { key, plaintext } = await app.get(CommandBus).execute(command);
       return { key: plaintext, id: key.id };
     },
     async token(opts = {}) {

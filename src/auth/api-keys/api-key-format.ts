@@ -85,8 +85,13 @@ function checksumOf(body: string): string {
 export function generateApiKey(): GeneratedApiKey {
   const keyId = randomBase62(KEY_ID_LENGTH);
   const secret = randomBase62(SECRET_LENGTH);
+  return { keyId, secret, plaintext: formatApiKey(keyId, secret) };
+}
+
+/** The well-formed plaintext (with its checksum) of a key id and secret. */
+export function formatApiKey(keyId: string, secret: string): string {
   const body = `${API_KEY_PREFIX}${keyId}${SEPARATOR}${secret}`;
-  return { keyId, secret, plaintext: body + checksumOf(body) };
+  return body + checksumOf(body);
 }
 
 /**
@@ -155,4 +160,12 @@ export function maskApiKey(keyIdOrPlaintext: string): string {
     }
   }
   return keyId === null ? `${API_KEY_PREFIX}…` : `${API_KEY_PREFIX}${keyId}${SEPARATOR}…`;
+}
+
+// Anything that starts like a key, well-formed or not: a mistyped key is still mostly secret.
+const KEY_LIKE_IN_TEXT = /cqrsk_[0-9A-Za-z_]+/g;
+
+/** `text` (a URL, say) with every key-like run masked: a client that puts its key in a URL must not get it logged. */
+export function redactApiKeys(text: string): string {
+  return text.replace(KEY_LIKE_IN_TEXT, (k) => maskApiKey(k));
 }

@@ -1,8 +1,10 @@
-import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
 
 /** Only a keyed hash of the secret is stored; `keyId` is the public half used to find the row. */
 @Entity('api_keys')
+@Index('api_keys_created_at_id_idx', ['createdAt', 'id'])
 @Check('api_keys_rate_limit_per_minute_check', 'rate_limit_per_minute > 0')
+@Check('api_keys_rotation_check', '(replaced_by IS NULL) = (grace_until IS NULL)')
 export class ApiKeyEntity {
   @PrimaryColumn('uuid')
   id: string;
@@ -36,4 +38,19 @@ export class ApiKeyEntity {
 
   @Column('bigint', { name: 'request_count', default: 0 })
   requestCount: string;
+
+  /** The key that took this one's place on rotation; this one works until `graceUntil`. */
+  @Column('uuid', { name: 'replaced_by', nullable: true })
+  replacedBy: string | null;
+
+  // Declared only for the foreign key; code reads `replacedBy`.
+  @ManyToOne(() => ApiKeyEntity, { nullable: true })
+  @JoinColumn({ name: 'replaced_by', foreignKeyConstraintName: 'api_keys_replaced_by_fkey' })
+  replacement?: ApiKeyEntity | null;
+
+  @Column({ type: 'timestamptz', name: 'grace_until', precision: 3, nullable: true })
+  graceUntil: Date | null;
 }
+
+/** What an audit event may show of a key: its public id and settings, never the hash (nor, of course, the secret). */
+export const AUDITED_API_KEY_FIELDS = ['keyId', 'name', 'expiresAt', 'rateLimitPerMinute'] as const satisfies readonly (keyof ApiKeyEntity)[];

@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { PassportModule } from '@nestjs/passport';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../../audit/audit.module.js';
+import { ApiKeyUsage } from './api-key-usage.js';
+import { ApiKeyEntity } from './api-key.entity.js';
+import { ApiKeyStrategy } from './api-key.strategy.js';
+import { ApiKeysCommandsController } from './api-keys.commands.controller.js';
+import { ApiKeysQueriesController } from './api-keys.queries.controller.js';
+import { ApiKeysService } from './api-keys.service.js';
+import { CreateApiKeyHandler } from './commands/create-api-key/create-api-key.handler.js';
+import { RevokeApiKeyHandler } from './commands/revoke-api-key/revoke-api-key.handler.js';
+import { RotateApiKeyHandler } from './commands/rotate-api-key/rotate-api-key.handler.js';
+import { GetApiKeyHandler } from './queries/get-api-key/get-api-key.handler.js';
+import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler.js';
+
+/** API keys: the format and the passport strategy that authenticates reads, and the keys' own lifecycle. */
+@Module({
+  imports: [PassportModule, CqrsModule, TypeOrmModule.forFeature([ApiKeyEntity]), AuditModule],
+  controllers: [ApiKeysCommandsController, ApiKeysQueriesController],
+  providers: [
+    ApiKeysService,
+    ApiKeyUsage,
+    ApiKeyStrategy,
+    CreateApiKeyHandler,
+    RotateApiKeyHandler,
+    RevokeApiKeyHandler,
+    ListApiKeysHandler,
+    GetApiKeyHandler,
+  ],
+  exports: [ApiKeysService],
+})
+export class ApiKeysModule {}

@@ -1,0 +1,45 @@
+import { Controller, Get, Header, Query } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { decodeCursor, encodeCursor } from '../../http/cursor.js';
+import { ProblemException } from '../../http/problem.js';
+import { UuidParam } from '../../http/uuid-param.js';
+import { UserTokenRead } from '../access.decorators.js';
+import { ApiKeyPageResponse, ApiKeyResponse } from './api-key.response.js';
+import { GetApiKeyQuery } from './queries/get-api-key/get-api-key.query.js';
+import { ListApiKeysQuery } from './queries/list-api-keys/list-api-keys.query.js';
+import { ListApiKeysRequest } from './queries/list-api-keys/list-api-keys.request.js';
+
+/**
+ * Reads about the keys themselves are for people who manage them: a user token with api-keys:manage, and no API
+ * key (the contract's "who" for these rows). Nothing here ever carries a secret or a hash. `no-store`, not the
+ * default `max-age`: a browser must not show a key as active after it was revoked.
+ */
+@ApiTags('api-keys')
+@Controller('v1/api-keys')
+export class ApiKeysQueriesController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get()
+  @Header('cache-control', 'no-store')
+  @UserTokenRead('api-keys:manage')
+  @ApiOperation({ summary: 'List API keys, newest first (revoked and rotated ones included)' })
+  @ApiOkResponse({ type: ApiKeyPageResponse })
+  async list(@Query() params: ListApiKeysRequest): Promise<ApiKeyPageResponse> {
+    const page = await this.queries.execute(new ListApiKeysQuery(params.limit, decodeCursor(params.cursor)));
+    const now = new Date();
+    return { data: page.rows.map((k) => ApiKeyResponse.from(k, now)), nextCursor: page.next ? encodeCursor(page.next) : null };
+  }
+
+  @Get(':id')
+  @Header('cache-control', 'no-store')
+  @UserTokenRead('api-keys:manage')
+  @ApiOperation({ summary: 'One API key (where Location points after a create or a rotate)' })
+  @ApiOkResponse({ type: ApiKeyResponse })
+  @ApiNotFoundResponse({ description: 'No such key' })
+  async get(@UuidParam() id: string): Promise<ApiKeyResponse> {
+    const key = await this.queries.execute(new GetApiKeyQuery(id));
+    if (!key) throw ProblemException.notFound(`No API key ${id}.`);
+    return ApiKeyResponse.from(key);
+  }
+}

@@ -1,0 +1,25 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsFutureDate } from '../../../../http/is-future-date.js';
+
+export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
+
+export class CreateApiKeyRequest {
+  @ApiProperty({ example: 'storefront', minLength: 1, maxLength: 100, description: 'What the key is for; shown in lists' })
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'After this instant the key is refused (401)' })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  @IsFutureDate()
+  expiresAt?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE, description: "Reads per minute; unset: the server's default" })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_RATE_LIMIT_PER_MINUTE)
+  rateLimitPerMinute?: number;
+}

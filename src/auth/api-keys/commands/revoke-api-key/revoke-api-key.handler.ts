@@ -1,0 +1,38 @@
+import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { DataSource } from 'typeorm';
+import { AuditLog, diff } from '../../../../audit/audit-log.js';
+import { ProblemException } from '../../../../http/problem.js';
+import { ApiKeyEntity } from '../../api-key.entity.js';
+import { ApiKeysService } from '../../api-keys.service.js';
+import { RevokeApiKeyCommand } from './revoke-api-key.command.js';
+
+@CommandHandler(RevokeApiKeyCommand)
+export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand> {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly apiKeys: ApiKeysService,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async execute({ id, context }: RevokeApiKeyCommand): Promise<ApiKeyEntity> {
+    const now = new Date();
+    const key = await this.dataSource.transaction(async (tx) => {
+      const key = await tx.findOne(ApiKeyEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!key) throw ProblemException.notFound(`No API key ${id}.`);
+      // Already revoked: nothing changes, so nothing is audited; the first revocation keeps its time and author.
+      if (key.revokedAt) return key;
+      const revoked = { ...key, revokedAt: now };
+      await tx.update(ApiKeyEntity, { id }, { revokedAt: now });
+      await this.audit.append(
+        tx,
+        context,
+        { action: 'api-keys.revoke', resourceType: 'api-key', resourceId: id, changes: diff(key, revoked, ['revokedAt']) },
+        now,
+      );
+      return revoked;
+    });
+    // After the commit: this instance refuses the key from the next request on; others within the cache TTL.
+    this.apiKeys.forget(key.keyId);
+    return key;
+  }
+}

@@ -1,0 +1,23 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDateString, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { MAX_ROTATION_GRACE_SECONDS } from '../../../../config/app-config.js';
+import { IsFutureDate } from '../../../../http/is-future-date.js';
+
+export class RotateApiKeyRequest {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_ROTATION_GRACE_SECONDS,
+    description: 'How long the old key keeps working; 0 ends it now. Default: API_KEY_ROTATION_GRACE_SECONDS (86400)',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(MAX_ROTATION_GRACE_SECONDS)
+  gracePeriodSeconds?: number;
+
+  @ApiPropertyOptional({ type: String, format: 'date-time', description: "Expiry of the new key; default: the old key's" })
+  @IsOptional()
+  @IsDateString({ strict: true })
+  @IsFutureDate()
+  expiresAt?: string;
+}

@@ -1,0 +1,3 @@
+import { PageRequest } from '../../../../http/page.request.js';
+
+export class ListApiKeysRequest extends PageRequest {}
