@@ -42,6 +42,16 @@ const envSchema = z.object({
   API_KEY_PEPPER: optionalString,
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
+  // The whole header for reads authenticated by an API key alone, e.g. `public, max-age=60, s-maxage=300` behind a
+  // CDN that validates keys at the edge. Directives only: `name` or `name=value`, comma-separated.
+  CACHE_CONTROL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z-]+(=[0-9a-z"-]+)?(\s*,\s*[a-z-]+(=[0-9a-z"-]+)?)*$/i, 'must be Cache-Control directives, e.g. "public, max-age=60"')
+      .optional(),
+  ),
+  QUERY_CACHE_TTL_SECONDS: int(60, 0, 86400),
+  QUERY_CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
   TRUST_PROXY: optionalString,
 });
 
@@ -71,7 +81,14 @@ export interface AppConfig {
     devSigningKeyPath: string;
   };
   apiKeys: { pepper: string; pepperIsDefault: boolean };
-  cache: { maxAgeSeconds: number };
+  cache: {
+    maxAgeSeconds: number;
+    /** `Cache-Control` of successful reads made with an API key alone. */
+    cacheControl: string;
+    /** Server-side query cache: entry lifetime (0 turns it off) and the in-process bound on entries. */
+    queryTtlSeconds: number;
+    queryMaxEntries: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -112,6 +129,11 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
     },
     // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
     apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
-    cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
+    cache: {
+      maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS,
+      cacheControl: e.CACHE_CONTROL ?? `private, max-age=${e.CACHE_MAX_AGE_SECONDS}`,
+      queryTtlSeconds: e.QUERY_CACHE_TTL_SECONDS,
+      queryMaxEntries: e.QUERY_CACHE_MAX_ENTRIES,
+    },
   };
 }
