@@ -1,6 +1,7 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
 import { createClient, createKeyv as createRedisKeyv, type RedisClientType } from '@keyv/redis';
 import type { LoggerService } from '@nestjs/common';
+import { setTimeout } from 'node:timers/promises';
 import { createCache, type Cache } from 'cache-manager';
 import type { AppConfig } from '../config/app-config.js';
 import { LocalGenerations, RedisGenerations, type Generations } from './generations.js';
@@ -13,6 +14,7 @@ export interface CacheBackend {
 }
 
 const NAMESPACE = 'query-cache';
+const CONNECT_WAIT_MS = 2_000;
 
 /**
  * In-process unless REDIS_URL is set; then answers and generations are shared by every instance on that Redis
@@ -31,14 +33,17 @@ export async function createCacheBackend(config: AppConfig, onError: (error: unk
   }
   const client = createClient({ url: config.redisUrl, disableOfflineQueue: true }) as RedisClientType;
   client.on('error', onError);
-  await client.connect();
+  // A Redis that is down does not stop the start: the client keeps reconnecting, and reads skip the cache until then.
+  const connected = client.connect().catch(onError);
+  await Promise.race([connected, setTimeout(CONNECT_WAIT_MS, undefined, { ref: false })]);
   const shared = createRedisKeyv(client, { namespace: NAMESPACE });
   shared.on('error', onError);
   return {
     store: createCache({ stores: [local, shared] }),
     generations: new RedisGenerations(client, `${NAMESPACE}:generation:`, onError),
     close: async () => {
-      if (client.isOpen) await client.close();
+      if (client.isReady) await client.close();
+      else if (client.isOpen) client.destroy();
     },
   };
 }
