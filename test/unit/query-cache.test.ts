@@ -39,6 +39,13 @@ class GetOtherQuery extends Query<Thing> {
   }
 }
 
+@Cacheable<GetBriefThingQuery>({ dependsOn: (q) => [['thing', q.id]], ttlSeconds: 1 })
+class GetBriefThingQuery extends Query<Thing> {
+  constructor(readonly id: string) {
+    super();
+  }
+}
+
 class UncachedQuery extends Query<Thing> {
   constructor(readonly id: string) {
     super();
@@ -191,6 +198,15 @@ describe('query cache', () => {
     mock.timers.tick(2);
     await cache.execute(new GetThingQuery('a'), view());
     assert.equal(side.calls.length, 2, 'expired 2.001 s later');
+
+    // A query's own ttlSeconds wins over the default.
+    await cache.execute(new GetBriefThingQuery('a'), view());
+    mock.timers.tick(999);
+    await cache.execute(new GetBriefThingQuery('a'), view());
+    assert.equal(side.calls.length, 3);
+    mock.timers.tick(2);
+    await cache.execute(new GetBriefThingQuery('a'), view());
+    assert.equal(side.calls.length, 4);
   });
 
   it('keeps at most QUERY_CACHE_MAX_ENTRIES answers, dropping the least recently used', async () => {
