@@ -2,6 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { QueryCache } from '../caching/query-cache.js';
 import { decodeCursor } from '../http/cursor.js';
+import { ApiConditionalRead } from '../http/http-caching.interceptor.js';
 import type { Representation } from '../http/representation.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { ProductPageResponse, ProductResponse } from './product.response.js';
@@ -20,6 +21,7 @@ export class ProductsQueriesController {
   @Get()
   @ApiOperation({ summary: 'List products, newest first' })
   @ApiOkResponse({ type: ProductPageResponse })
+  @ApiConditionalRead()
   list(@Query() params: ListProductsRequest): Promise<Representation<ProductPageResponse>> {
     return this.queries.execute(new ListProductsQuery(params.limit, decodeCursor(params.cursor), params.q), PRODUCT_PAGE_VIEW);
   }
@@ -27,6 +29,7 @@ export class ProductsQueriesController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one product (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: ProductResponse })
+  @ApiConditionalRead()
   get(@UuidParam() id: string): Promise<Representation<ProductResponse>> {
     return this.queries.execute(new GetProductQuery(id), PRODUCT_VIEW);
   }

@@ -99,6 +99,15 @@ describe('caching: HTTP validators and the query cache', () => {
     assert.equal((await get(t, key, `/v1/products?q=${product.sku}`, { 'if-none-match': `W/${list.headers.get('etag')}` })).status, 304);
   });
 
+  it('the OpenAPI document shows If-None-Match and the 304 on product reads', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    for (const path of ['/v1/products', '/v1/products/{id}']) {
+      const get = doc.paths[path].get;
+      assert.ok(get.responses['304'], path);
+      assert.ok(get.parameters.some((p: { name: string; in: string }) => p.name === 'If-None-Match' && p.in === 'header'), path);
+    }
+  });
+
   it('HEAD is GET without the body: same status and validators, 304 and 401 alike', async () => {
     const product = await create(t);
     const path = `/v1/products/${product.id}`;
