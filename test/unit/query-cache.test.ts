@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
+import type { KeyvCacheableMemory } from '@cacheable/memory';
 import { Query, type QueryBus } from '@nestjs/cqrs';
 import { createCacheBackend } from '../../src/caching/cache-backend.js';
 import { Cacheable } from '../../src/caching/cacheable.decorator.js';
@@ -97,7 +98,7 @@ async function cacheWith(env: Partial<Env> = {}) {
   const errors: unknown[] = [];
   const backend = await createCacheBackend(config, (e) => errors.push(e));
   const cache = new QueryCache(side.bus, backend, config.cache.queryTtlSeconds, (e) => errors.push(e));
-  return { cache, side, errors };
+  return { cache, side, errors, backend };
 }
 
 const body = (r: Representation) => JSON.parse(r.body);
@@ -210,9 +211,11 @@ describe('query cache', () => {
   });
 
   it('keeps at most QUERY_CACHE_MAX_ENTRIES answers, dropping the least recently used', async () => {
-    const { cache, side } = await cacheWith({ QUERY_CACHE_MAX_ENTRIES: '2' });
+    const { cache, side, backend } = await cacheWith({ QUERY_CACHE_MAX_ENTRIES: '2' });
     for (const id of ['a', 'b', 'a', 'c']) await cache.execute(new GetThingQuery(id), view());
     assert.equal(side.calls.length, 3);
+    const entries = (backend.store.stores[0].store as KeyvCacheableMemory).store;
+    assert.equal(entries.size, 2);
     await cache.execute(new GetThingQuery('a'), view());
     assert.equal(side.calls.length, 3, 'a was used recently');
     await cache.execute(new GetThingQuery('b'), view());
