@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { CachingModule } from './caching/caching.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -26,6 +27,7 @@ export class AppModule {
         LoggerModule.forRoot({ pinoHttp: logOptions(config), useExisting: true, forRoutes: [] }),
         DatabaseModule.forRoot(databaseUrl),
         CqrsModule.forRoot(),
+        CachingModule,
         AuthModule,
         AuditModule,
         IdempotencyModule,

@@ -49,6 +49,16 @@ const envSchema = z.object({
   API_KEY_USAGE_FLUSH_SECONDS: int(5, 1, 3600),
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
+  // The whole header for reads authenticated by an API key alone, e.g. `public, max-age=60, s-maxage=300` behind a
+  // CDN that validates keys at the edge. Directives only: `name` or `name=value`, comma-separated.
+  CACHE_CONTROL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^[a-z-]+(=[0-9a-z"-]+)?(\s*,\s*[a-z-]+(=[0-9a-z"-]+)?)*$/i, 'must be Cache-Control directives, e.g. "public, max-age=60"')
+      .optional(),
+  ),
+  QUERY_CACHE_TTL_SECONDS: int(60, 0, 86400),
+  QUERY_CACHE_MAX_ENTRIES: int(10_000, 1, 10_000_000),
   TRUST_PROXY: optionalString,
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 1, 30 * 24 * 3600),
   IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: int(60, 1, 3600),
@@ -89,7 +99,14 @@ export interface AppConfig {
     /** Usage counters are written to the database this often (and on shutdown), never per request. */
     usageFlushSeconds: number;
   };
-  cache: { maxAgeSeconds: number };
+  cache: {
+    maxAgeSeconds: number;
+    /** `Cache-Control` of successful reads made with an API key alone. */
+    cacheControl: string;
+    /** Server-side query cache: entry lifetime (0 turns it off) and the in-process bound on entries. */
+    queryTtlSeconds: number;
+    queryMaxEntries: number;
+  };
   /** How long a key answers with its first response; how long a request may hold a key before a retry may take it over. */
   idempotency: { ttlSeconds: number; lockTimeoutSeconds: number };
 }
@@ -138,7 +155,12 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       cacheTtlMs: e.API_KEY_CACHE_TTL_MS,
       usageFlushSeconds: e.API_KEY_USAGE_FLUSH_SECONDS,
     },
-    cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
+    cache: {
+      maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS,
+      cacheControl: e.CACHE_CONTROL ?? `private, max-age=${e.CACHE_MAX_AGE_SECONDS}`,
+      queryTtlSeconds: e.QUERY_CACHE_TTL_SECONDS,
+      queryMaxEntries: e.QUERY_CACHE_MAX_ENTRIES,
+    },
     idempotency: { ttlSeconds: e.IDEMPOTENCY_TTL_SECONDS, lockTimeoutSeconds: e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS },
   };
 }

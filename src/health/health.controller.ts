@@ -2,9 +2,11 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../auth/access.decorators.js';
+import { CacheControl } from '../http/http-caching.interceptor.js';
 
 @ApiTags('health')
 @Public()
+@CacheControl('no-store')
 @Controller('health')
 export class HealthController {
   constructor(

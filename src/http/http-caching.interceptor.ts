@@ -1,30 +1,52 @@
-import { Inject, Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  SetMetadata,
+  applyDecorators,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import { map, type Observable } from 'rxjs';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
+import { ifNoneMatchMatches } from './if-none-match.js';
+import { Representation } from './representation.js';
 
 const READS = new Set(['GET', 'HEAD']);
+const CACHE_CONTROL = 'http:cache-control';
+const JSON_TYPE = 'application/json; charset=utf-8';
 
-function matches(ifNoneMatch: string, etag: string): boolean {
-  return ifNoneMatch
-    .split(',')
-    .map((t) => t.trim())
-    .some((t) => t === '*' || t === etag);
-}
+/** A route whose successful reads must not be cached as the API's reads are (health: `no-store`). */
+export const CacheControl = (value: string) => SetMetadata(CACHE_CONTROL, value);
+
+/** Documents, in OpenAPI, what this interceptor does for a read. */
+export const ApiConditionalRead = () =>
+  applyDecorators(
+    ApiHeader({ name: 'If-None-Match', required: false, description: 'ETags from earlier answers (W/ and lists accepted), or *' }),
+    ApiResponse({ status: 304, description: 'Not modified: the ETag matches; no body, same ETag, Cache-Control and Vary' }),
+  );
 
 /**
- * Reads: a strong ETag (the handler's own, e.g. from a version, or a hash of the body), `Cache-Control` and 304 on
- * a matching `If-None-Match`. Guards run first, so a 304 only ever goes to a caller who would get the 200.
- * Writes: `no-store`.
+ * Reads: a strong ETag (the answer's own, e.g. a product's version, or a hash of the JSON), `Cache-Control`, `Vary`,
+ * and 304 without a body when `If-None-Match` matches (weak comparison, lists and `*`, RFC 9110 §13.1.2).
+ * Guards and pipes run first, so a 304 only ever goes to a caller who would have got the 200: a bad key is a 401.
+ * The JSON is serialised once, here or by the query cache, and sent as the string it is.
+ * Writes: `no-store` (errors get it from the problem filter).
  */
 @Injectable()
 export class HttpCachingInterceptor implements NestInterceptor {
-  private readonly cacheControl: string;
+  private readonly keyOnly: string;
+  private readonly withUser: string;
+  /** Route overrides, read once per handler rather than through the reflector on every request. */
+  private readonly overrides = new WeakMap<object, string | null>();
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
-    this.cacheControl = `private, max-age=${config.cache.maxAgeSeconds}`;
+    this.keyOnly = config.cache.cacheControl;
+    // An answer that needed a user token is that user's: never for a shared cache, whatever a CDN is allowed.
+    this.withUser = `private, max-age=${config.cache.maxAgeSeconds}`;
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -35,26 +57,39 @@ export class HttpCachingInterceptor implements NestInterceptor {
       reply.header('cache-control', 'no-store');
       return next.handle();
     }
+    const override = this.overrideFor(context);
     return next.handle().pipe(
-      map((body: unknown) => {
-        // Serialise once: the same string is hashed and sent.
-        const json = JSON.stringify(body);
-        let etag = reply.getHeader('etag') as string | undefined;
-        if (!etag) {
-          etag = `"${createHash('sha256').update(json).digest('base64url').slice(0, 32)}"`;
-          reply.header('etag', etag);
+      map((value: unknown) => {
+        const answer = value instanceof Representation ? value : Representation.of(value, reply.getHeader('etag') as string | undefined);
+        reply.header('etag', answer.etag);
+        if (override) {
+          reply.header('cache-control', override);
+        } else if (request.user) {
+          reply.header('cache-control', this.withUser).header('vary', 'X-API-Key, Authorization');
+        } else {
+          reply.header('cache-control', this.keyOnly).header('vary', 'X-API-Key');
         }
-        // A handler may choose its own (e.g. no-store for the list of API keys); otherwise the default.
-        if (!reply.hasHeader('cache-control')) reply.header('cache-control', this.cacheControl);
-        reply.header('vary', 'X-API-Key, Authorization');
-        const inm = request.headers['if-none-match'];
-        if (typeof inm === 'string' && matches(inm, etag)) {
+        // A 304 carries the headers the 200 would have (RFC 9110 §15.4.5), and no body.
+        if (ifNoneMatchMatches(request.headers['if-none-match'], answer.etag)) {
           reply.status(304);
           return undefined;
         }
-        reply.header('content-type', 'application/json; charset=utf-8');
-        return json;
+        reply.header('content-type', JSON_TYPE);
+        return answer.body;
       }),
     );
+  }
+
+  private overrideFor(context: ExecutionContext): string | null {
+    const handler = context.getHandler();
+    let value = this.overrides.get(handler);
+    if (value === undefined) {
+      value =
+        (Reflect.getMetadata(CACHE_CONTROL, handler) as string | undefined) ??
+        (Reflect.getMetadata(CACHE_CONTROL, context.getClass()) as string | undefined) ??
+        null;
+      this.overrides.set(handler, value);
+    }
+    return value;
   }
 }

@@ -1,9 +1,10 @@
-import { Controller, Get, Header, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { decodeCursor, encodeCursor } from '../../http/cursor.js';
 import { ProblemException } from '../../http/problem.js';
 import { UuidParam } from '../../http/uuid-param.js';
+import { CacheControl } from '../../http/http-caching.interceptor.js';
 import { UserTokenRead } from '../access.decorators.js';
 import { ApiKeyPageResponse, ApiKeyResponse } from './api-key.response.js';
 import { GetApiKeyQuery } from './queries/get-api-key/get-api-key.query.js';
@@ -21,7 +22,7 @@ export class ApiKeysQueriesController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get()
-  @Header('cache-control', 'no-store')
+  @CacheControl('no-store')
   @UserTokenRead('api-keys:manage')
   @ApiOperation({ summary: 'List API keys, newest first (revoked and rotated ones included)' })
   @ApiOkResponse({ type: ApiKeyPageResponse })
@@ -32,7 +33,7 @@ export class ApiKeysQueriesController {
   }
 
   @Get(':id')
-  @Header('cache-control', 'no-store')
+  @CacheControl('no-store')
   @UserTokenRead('api-keys:manage')
   @ApiOperation({ summary: 'One API key (where Location points after a create or a rotate)' })
   @ApiOkResponse({ type: ApiKeyResponse })

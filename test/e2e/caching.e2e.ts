@@ -1,0 +1,317 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { EventBus } from '@nestjs/cqrs';
+import { ReadModelChangedEvent } from '../../src/caching/read-model-changed.event.js';
+import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
+
+const newProduct = (over: Record<string, unknown> = {}) => ({ sku: unique('SKU'), name: 'Mug', priceCents: 1299, currency: 'EUR', ...over });
+
+async function create(t: TestApp, over: Record<string, unknown> = {}) {
+  const token = await t.token({ sub: 'cache-writer', scope: 'products:write' });
+  const res = await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct(over) });
+  assert.equal(res.status, 201, res.text);
+  return res.body as { id: string; sku: string; name: string; version: number };
+}
+
+/** A change made behind the app's back: nothing tells the cache, so only a TTL or an event can end an old answer. */
+async function renameInDatabase(t: TestApp, id: string, name: string) {
+  await t.db.query('UPDATE products SET name = $1, version = version + 1, updated_at = now() WHERE id = $2', [name, id]);
+}
+
+/** What a projector does after it has updated the read model. */
+function readModelChanged(t: TestApp, id: string | null) {
+  t.app.get(EventBus).publish(new ReadModelChangedEvent('product', id));
+}
+
+const get = (t: TestApp, key: string, path: string, headers: Record<string, string> = {}) =>
+  t.request('GET', path, { headers: { ...apiKey(key), ...headers } });
+
+describe('caching: HTTP validators and the query cache', () => {
+  let t: TestApp;
+  let key: string;
+  before(async () => {
+    t = await startTestApp();
+    key = (await t.createApiKey()).key;
+  });
+  after(() => t.close());
+
+  it('every successful read has a strong ETag, Cache-Control and Vary; writes and errors are no-store', async () => {
+    const product = await create(t);
+    for (const path of [`/v1/products/${product.id}`, '/v1/products?limit=3']) {
+      const res = await get(t, key, path);
+      assert.equal(res.status, 200, path);
+      assert.match(res.headers.get('etag') ?? '', /^"[^"]+"$/, path);
+      assert.equal(res.headers.get('cache-control'), 'private, max-age=60', path);
+      assert.equal(res.headers.get('vary'), 'X-API-Key', path);
+      assert.equal(res.headers.get('content-type'), 'application/json; charset=utf-8', path);
+    }
+    const token = await t.token({ scope: 'products:write' });
+    const created = await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct() });
+    assert.equal(created.headers.get('cache-control'), 'no-store');
+    for (const res of [
+      await get(t, key, `/v1/products/${crypto.randomUUID()}`),
+      await get(t, key, '/v1/products/not-a-uuid'),
+      await get(t, 'cqrsk_nope', `/v1/products/${product.id}`),
+    ]) {
+      assert.ok(res.status >= 400);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(res.headers.get('etag'), null);
+    }
+    assert.equal((await t.request('GET', '/health/live')).headers.get('cache-control'), 'no-store');
+  });
+
+  it('a read that needs a user token is private and varies on Authorization too', async () => {
+    const token = await t.token({ sub: unique('auditor'), scope: 'audit:read' });
+    const res = await t.request('GET', '/v1/audit-events?limit=1', { headers: { ...apiKey(key), ...bearer(token) } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'private, max-age=60');
+    assert.equal(res.headers.get('vary'), 'X-API-Key, Authorization');
+  });
+
+  it('If-None-Match: 304 without a body for the same tag, W/, a list or *; 200 for another tag', async () => {
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const etag = (await get(t, key, path)).headers.get('etag')!;
+    for (const inm of [etag, `W/${etag}`, `"nope", ${etag}`, `W/"nope",W/${etag}`, '*']) {
+      const res = await get(t, key, path, { 'if-none-match': inm });
+      assert.equal(res.status, 304, inm);
+      assert.equal(res.text, '', inm);
+      assert.equal(res.headers.get('etag'), etag, inm);
+      assert.equal(res.headers.get('cache-control'), 'private, max-age=60', inm);
+      assert.equal(res.headers.get('vary'), 'X-API-Key', inm);
+    }
+    const other = await create(t);
+    const otherTag = (await get(t, key, `/v1/products/${other.id}`)).headers.get('etag')!;
+    for (const inm of [otherTag, '"nope"', etag.slice(0, -2) + '"']) {
+      const res = await get(t, key, path, { 'if-none-match': inm });
+      assert.equal(res.status, 200, inm);
+      assert.equal(res.body.id, product.id);
+    }
+    // Lists have a tag too (a hash of the page), and the same rules.
+    const list = await get(t, key, `/v1/products?q=${product.sku}`);
+    assert.equal(list.body.data[0].id, product.id);
+    assert.equal((await get(t, key, `/v1/products?q=${product.sku}`, { 'if-none-match': `W/${list.headers.get('etag')}` })).status, 304);
+  });
+
+  it('the OpenAPI document shows If-None-Match and the 304 on product reads', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    for (const path of ['/v1/products', '/v1/products/{id}']) {
+      const get = doc.paths[path].get;
+      assert.ok(get.responses['304'], path);
+      assert.ok(get.parameters.some((p: { name: string; in: string }) => p.name === 'If-None-Match' && p.in === 'header'), path);
+    }
+  });
+
+  it('HEAD is GET without the body: same status and validators, 304 and 401 alike', async () => {
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const full = await get(t, key, path);
+    const head = await t.request('HEAD', path, { headers: apiKey(key) });
+    assert.equal(head.status, 200);
+    assert.equal(head.text, '');
+    assert.equal(head.headers.get('etag'), full.headers.get('etag'));
+    assert.equal(head.headers.get('cache-control'), full.headers.get('cache-control'));
+    assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(full.text)));
+    const conditional = await t.request('HEAD', path, { headers: { ...apiKey(key), 'if-none-match': full.headers.get('etag')! } });
+    assert.equal(conditional.status, 304);
+    const unauthenticated = await t.request('HEAD', path, { headers: { 'if-none-match': full.headers.get('etag')! } });
+    assert.equal(unauthenticated.status, 401);
+  });
+
+  it('two keys reading the same URL each get the data and their own 304; no key, a wrong key or a revoked one gets 401', async () => {
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const other = (await t.createApiKey()).key;
+    const a = await get(t, key, path);
+    const b = await get(t, other, path);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    assert.deepEqual(b.body, a.body);
+    assert.equal(b.headers.get('etag'), a.headers.get('etag'), 'the same representation has the same tag');
+    assert.equal((await get(t, key, path, { 'if-none-match': a.headers.get('etag')! })).status, 304);
+    assert.equal((await get(t, other, path, { 'if-none-match': b.headers.get('etag')! })).status, 304);
+    // The tag is not a credential: without a valid key it gets nothing, not even a 304.
+    const tag = { 'if-none-match': a.headers.get('etag')! };
+    assert.equal((await t.request('GET', path, { headers: tag })).status, 401);
+    assert.equal((await get(t, 'cqrsk_0000000000000000_00000000000000000000000000000000000000', path, tag)).status, 401);
+    assert.equal((await get(t, key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A'), path, tag)).status, 401);
+  });
+
+  it('a revoked key is refused even when the answer is cached', async () => {
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const doomed = await t.createApiKey();
+    const first = await get(t, doomed.key, path);
+    assert.equal(first.status, 200);
+    assert.equal((await get(t, key, path)).status, 200, 'the answer is in the cache');
+    const manager = bearer(await t.token({ scope: 'api-keys:manage' }));
+    assert.equal((await t.request('DELETE', `/v1/api-keys/${doomed.id}`, { headers: manager })).status, 204);
+    const refused = await get(t, doomed.key, path);
+    assert.equal(refused.status, 401);
+    assert.equal(refused.headers.get('cache-control'), 'no-store');
+    assert.equal(refused.body.id, undefined);
+    assert.equal((await get(t, doomed.key, path, { 'if-none-match': first.headers.get('etag')! })).status, 401);
+    assert.equal((await get(t, key, path)).status, 200, 'other keys still read it');
+  });
+
+  it('a read after a write on the same instance sees the write', async () => {
+    const tag = unique('RAW').toUpperCase();
+    const token = await t.token({ scope: 'products:write' });
+    for (let i = 0; i < 5; i++) {
+      // Cache the page, then write and read it again at once.
+      assert.equal((await get(t, key, `/v1/products?q=${tag}`)).body.data.length, i);
+      const created = await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct({ sku: `${tag}-${i}` }) });
+      assert.equal(created.status, 201);
+      const page = await get(t, key, `/v1/products?q=${tag}`);
+      assert.equal(page.body.data.length, i + 1);
+      assert.equal(page.body.data[0].id, created.body.id);
+      assert.equal((await get(t, key, `/v1/products/${created.body.id}`)).body.sku, `${tag}-${i}`);
+    }
+  });
+
+  it('a stale If-None-Match after a write gets a 200 with the new tag', async () => {
+    const tag = unique('STALE').toUpperCase();
+    const product = await create(t, { sku: `${tag}-0` });
+    const listPath = `/v1/products?q=${tag}`;
+    const list = await get(t, key, listPath);
+    const itemPath = `/v1/products/${product.id}`;
+    const item = await get(t, key, itemPath);
+
+    await create(t, { sku: `${tag}-1` });
+    const newList = await get(t, key, listPath, { 'if-none-match': list.headers.get('etag')! });
+    assert.equal(newList.status, 200);
+    assert.equal(newList.body.data.length, 2);
+    assert.notEqual(newList.headers.get('etag'), list.headers.get('etag'));
+
+    await renameInDatabase(t, product.id, 'Renamed');
+    readModelChanged(t, product.id);
+    const newItem = await get(t, key, itemPath, { 'if-none-match': item.headers.get('etag')! });
+    assert.equal(newItem.status, 200);
+    assert.equal(newItem.body.name, 'Renamed');
+    assert.equal(newItem.headers.get('etag'), `"${product.id}.${product.version + 1}"`);
+  });
+
+  it('a cached answer never outlives an invalidation', async () => {
+    const tag = unique('INV').toUpperCase();
+    const product = await create(t, { sku: `${tag}-0` });
+    const path = `/v1/products/${product.id}`;
+    assert.equal((await get(t, key, path)).body.name, 'Mug');
+    assert.equal((await get(t, key, `/v1/products?q=${tag}`)).body.data[0].name, 'Mug');
+    await renameInDatabase(t, product.id, 'Cup');
+    // Nothing said so yet: the cached answers stand (which shows they are cached).
+    assert.equal((await get(t, key, path)).body.name, 'Mug');
+    assert.equal((await get(t, key, `/v1/products?q=${tag}`)).body.data[0].name, 'Mug');
+    readModelChanged(t, product.id);
+    assert.equal((await get(t, key, path)).body.name, 'Cup');
+    assert.equal((await get(t, key, `/v1/products?q=${tag}`)).body.data[0].name, 'Cup', 'the lists that show it too');
+  });
+
+  it('answers are keyed by every parameter: limit, q and cursor pages never mix', async () => {
+    const tag = unique('KEYS').toUpperCase();
+    for (let i = 0; i < 3; i++) await create(t, { sku: `${tag}-${i}` });
+    const one = await get(t, key, `/v1/products?q=${tag}&limit=1`);
+    const two = await get(t, key, `/v1/products?q=${tag}&limit=2`);
+    const all = await get(t, key, `/v1/products?q=${tag}`);
+    const next = await get(t, key, `/v1/products?q=${tag}&limit=1&cursor=${one.body.nextCursor}`);
+    const none = await get(t, key, `/v1/products?q=${tag}-X`);
+    assert.deepEqual(one.body.data.map((p: { sku: string }) => p.sku), [`${tag}-2`]);
+    assert.deepEqual(two.body.data.map((p: { sku: string }) => p.sku), [`${tag}-2`, `${tag}-1`]);
+    assert.equal(all.body.data.length, 3);
+    assert.deepEqual(next.body.data.map((p: { sku: string }) => p.sku), [`${tag}-1`]);
+    assert.equal(none.body.data.length, 0);
+    assert.equal(new Set([one, two, all, next, none].map((r) => r.headers.get('etag'))).size, 5);
+  });
+});
+
+describe('caching: configuration', () => {
+  it('QUERY_CACHE_TTL_SECONDS is seconds: an answer nothing invalidates lasts that long, then goes', async () => {
+    const t = await startTestApp({ QUERY_CACHE_TTL_SECONDS: '2' });
+    try {
+      const key = (await t.createApiKey()).key;
+      const product = await create(t);
+      const path = `/v1/products/${product.id}`;
+      assert.equal((await get(t, key, path)).body.name, 'Mug');
+      const cachedAt = Date.now();
+      await renameInDatabase(t, product.id, 'Bowl');
+      assert.equal((await get(t, key, path)).body.name, 'Mug', 'still cached: not 2 ms');
+      await sleep(2200 - (Date.now() - cachedAt));
+      assert.equal((await get(t, key, path)).body.name, 'Bowl', 'expired: not 2000 s');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('CACHE_CONTROL sets the header of key-only reads; reads with a user token stay private', async () => {
+    const t = await startTestApp({ CACHE_CONTROL: 'public, max-age=30, s-maxage=300', CACHE_MAX_AGE_SECONDS: '15' });
+    try {
+      const key = (await t.createApiKey()).key;
+      const product = await create(t);
+      const res = await get(t, key, `/v1/products/${product.id}`);
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=30, s-maxage=300');
+      assert.equal(res.headers.get('vary'), 'X-API-Key');
+      const token = await t.token({ scope: 'audit:read' });
+      const audit = await t.request('GET', '/v1/audit-events?limit=1', { headers: { ...apiKey(key), ...bearer(token) } });
+      assert.equal(audit.headers.get('cache-control'), 'private, max-age=15');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('caching: several instances on one Redis', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let keyA: string;
+  let keyB: string;
+  before(async () => {
+    // One data dir, so one dev signing key: passport's strategies are process-wide, the last app's serves both.
+    const DATA_DIR = mkdtempSync(join(tmpdir(), 'cqrs-test-'));
+    a = await startTestApp({ REDIS_URL, DATA_DIR });
+    b = await startTestApp({ REDIS_URL, DATA_DIR });
+    keyA = (await a.createApiKey()).key;
+    keyB = (await b.createApiKey()).key;
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+  });
+
+  it('a write on one instance is seen by the next read on the other', async () => {
+    const tag = unique('REDIS').toUpperCase();
+    const listPath = `/v1/products?q=${tag}`;
+    assert.equal((await get(b, keyB, listPath)).body.data.length, 0);
+    const product = await create(a, { sku: `${tag}-0` });
+    const page = await get(b, keyB, listPath);
+    assert.equal(page.body.data.length, 1);
+    assert.equal(page.body.data[0].id, product.id);
+  });
+
+  it('an invalidation on one instance ends the answer the other has cached', async () => {
+    const product = await create(a);
+    const path = `/v1/products/${product.id}`;
+    assert.equal((await get(b, keyB, path)).body.name, 'Mug');
+    await renameInDatabase(a, product.id, 'Jug');
+    assert.equal((await get(b, keyB, path)).body.name, 'Mug', 'cached on b');
+    readModelChanged(a, product.id);
+    // b's reads look at the shared generation: no wait, no message to miss.
+    assert.equal((await get(b, keyB, path)).body.name, 'Jug');
+    assert.equal((await get(a, keyA, path)).body.name, 'Jug');
+  });
+
+  it('an answer computed on one instance is served by the other from Redis', async () => {
+    const product = await create(a);
+    const path = `/v1/products/${product.id}`;
+    assert.equal((await get(a, keyA, path)).body.name, 'Mug');
+    await renameInDatabase(a, product.id, 'Pot');
+    // b never read it: the old answer it serves can only have come from the shared tier.
+    assert.equal((await get(b, keyB, path)).body.name, 'Mug');
+    readModelChanged(b, product.id);
+    assert.equal((await get(a, keyA, path)).body.name, 'Pot');
+  });
+});
