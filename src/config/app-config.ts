@@ -43,6 +43,10 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
   TRUST_PROXY: optionalString,
+  OUTBOX_POLL_INTERVAL_MS: int(1000, 10, 60_000),
+  PROJECTION_MAX_ATTEMPTS: int(5, 1, 100),
+  PROJECTION_RETRY_DELAY_MS: int(1000, 1, 300_000),
+  PROJECTION_WAIT_TIMEOUT_MS: int(5000, 0, 60_000),
 });
 
 /** Environment variables the app reads, all as strings. */
@@ -72,6 +76,16 @@ export interface AppConfig {
   };
   apiKeys: { pepper: string; pepperIsDefault: boolean };
   cache: { maxAgeSeconds: number };
+  outbox: {
+    /** How often the relay looks for events written by other instances or left by a crash. */
+    pollIntervalMs: number;
+    /** Attempts of a failing event before it is parked. */
+    maxAttempts: number;
+    /** Delay before the second attempt; it doubles with each further one (at most 5 minutes). */
+    retryDelayMs: number;
+    /** How long a write waits for its events to reach the read models before it answers anyway. */
+    waitTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -113,5 +127,11 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
     // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
     apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
     cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
+    outbox: {
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      maxAttempts: e.PROJECTION_MAX_ATTEMPTS,
+      retryDelayMs: e.PROJECTION_RETRY_DELAY_MS,
+      waitTimeoutMs: e.PROJECTION_WAIT_TIMEOUT_MS,
+    },
   };
 }
