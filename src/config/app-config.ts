@@ -43,6 +43,7 @@ const envSchema = z.object({
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
   TRUST_PROXY: optionalString,
+  OUTBOX_RELAY_ENABLED: z.enum(['true', 'false']).default('true'),
   OUTBOX_POLL_INTERVAL_MS: int(1000, 10, 60_000),
   PROJECTION_MAX_ATTEMPTS: int(5, 1, 100),
   PROJECTION_RETRY_DELAY_MS: int(1000, 1, 300_000),
@@ -77,6 +78,8 @@ export interface AppConfig {
   apiKeys: { pepper: string; pepperIsDefault: boolean };
   cache: { maxAgeSeconds: number };
   outbox: {
+    /** Whether this process relays the outbox (servers do; the CLIs do not, so they never consume events). */
+    relayEnabled: boolean;
     /** How often the relay looks for events written by other instances or left by a crash. */
     pollIntervalMs: number;
     /** Attempts of a failing event before it is parked. */
@@ -128,6 +131,7 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
     apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
     cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
     outbox: {
+      relayEnabled: e.OUTBOX_RELAY_ENABLED === 'true',
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       maxAttempts: e.PROJECTION_MAX_ATTEMPTS,
       retryDelayMs: e.PROJECTION_RETRY_DELAY_MS,

@@ -22,6 +22,12 @@ export interface OutboxPosition {
   position: bigint;
 }
 
+/** An event just appended, as the command that wrote it knows it. */
+export interface AppendedEvent extends OutboxPosition {
+  streamType: string;
+  streamId: string;
+}
+
 /** A committed event as subscribers receive it. `payload` is the JSON of what was appended (dates are ISO strings). */
 export interface OutboxEvent extends NewOutboxEvent, OutboxPosition {
   id: string;

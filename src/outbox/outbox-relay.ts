@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnAppl
 import { EventBus } from '@nestjs/cqrs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { ReadModelChangedEvent } from '../caching/read-model-changed.event.js';
+import { ReadModelChangedEvent } from '../caching/read-model-changed.event.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { comparePositions, type OutboxEvent, type OutboxPosition, type OutboxSubscriber } from './outbox-event.js';
+import { comparePositions, type AppendedEvent, type OutboxEvent, type OutboxPosition, type OutboxSubscriber } from './outbox-event.js';
 
 const BATCH_SIZE = 100;
 const MAX_RETRY_DELAY_MS = 300_000;
@@ -101,6 +101,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   onApplicationBootstrap(): void {
+    if (!this.options.relayEnabled) return;
     this.timer = setInterval(() => void this.wake(), this.options.pollIntervalMs);
     this.timer.unref();
     // Events committed before a crash (or while no instance ran) are taken now.
@@ -119,7 +120,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * one more (the run in progress may have read the outbox before the caller's commit) and resolves when that ends.
    */
   wake(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || !this.options.relayEnabled) return Promise.resolve();
     if (!this.running) {
       this.running = this.drain().finally(() => {
         this.running = null;
@@ -137,10 +138,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    * Read-your-writes: resolves once every subscriber has passed these events (here or on another instance), or has
    * parked them. A subscriber stuck retrying an earlier event is not waited for, and after `waitTimeoutMs` the write
    * answers anyway: its events are committed and will be projected; the read side is then briefly behind.
+   * Once they are projected, this instance announces their streams as changed (again, if it projected them itself),
+   * so that its own cache drops them even when another instance did the projecting.
    */
-  async waitFor(appended: readonly OutboxPosition[]): Promise<void> {
-    if (appended.length === 0 || this.stopped) return;
-    const target = appended.reduce((a, b) => (comparePositions(a, b) >= 0 ? a : b));
+  async waitFor(appended: readonly AppendedEvent[]): Promise<void> {
+    if (appended.length === 0 || this.stopped || !this.options.relayEnabled) return;
+    const target = appended.reduce<OutboxPosition>((a, b) => (comparePositions(a, b) >= 0 ? a : b), appended[0]);
     const deadline = Date.now() + this.options.waitTimeoutMs;
     for (;;) {
       await this.wake();
@@ -148,13 +151,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
         const p = this.progress.get(name);
         return !p || (!p.failing && comparePositions(p.at, target) < 0);
       });
-      if (behind.length === 0) return;
+      if (behind.length === 0) break;
       if (Date.now() >= deadline || this.stopped) {
         this.logger.warn({ behind, position: target.position.toString() }, 'Answering before the read models caught up with this write');
         return;
       }
       await sleep(5);
     }
+    this.announce(appended.flatMap((e) => [new ReadModelChangedEvent(e.streamType, e.streamId), new ReadModelChangedEvent(e.streamType, null)]));
   }
 
   /** Rebuilds every read model that can be rebuilt from the write model, each in one transaction. */
@@ -242,6 +246,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
             const delay = Math.min(this.options.retryDelayMs * 2 ** (attempts - 1), MAX_RETRY_DELAY_MS);
             failure = { position: event.position, attempts, error: describe(error), retryAt: new Date(Date.now() + delay) };
             this.logger.warn({ ...context, err: error, retryInMs: delay }, 'Outbox subscriber failed on an event; it will retry');
+            this.retryTimer(delay);
             break;
           }
           await tx.query(
@@ -273,6 +278,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.progress.set(s.name, outcome.progress);
     this.announce(changes);
     return outcome.more;
+  }
+
+  /** Comes back for a failed event when its retry is due, rather than at the next poll. */
+  private retryTimer(delayMs: number): void {
+    setTimeout(() => void this.wake(), delayMs + 1).unref();
   }
 
   /** Another instance holds the subscriber: its last committed checkpoint. */
