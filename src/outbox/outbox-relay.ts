@@ -207,6 +207,12 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One batch of one subscriber; true when there may be more. */
   private async runBatch(s: OutboxSubscriber): Promise<boolean> {
+    // A look without locks first: most polls find nothing to do, and then they write nothing.
+    const peeked = await this.peek(this.dataSource, s.name);
+    if (!peeked.pending) {
+      this.progress.set(s.name, peeked.progress);
+      return false;
+    }
     const changes: ReadModelChangedEvent[] = [];
     const outcome = await this.dataSource.transaction(async (tx) => {
       // First, before this transaction has an xid: every transaction below the horizon has ended, so no event below it
@@ -218,7 +224,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
          FROM projector_checkpoints WHERE projector = $1 FOR UPDATE SKIP LOCKED`,
         [s.name],
       )) as CheckpointRow[];
-      if (!cp) return { progress: await this.readProgress(tx, s.name), more: false };
+      if (!cp) return { progress: (await this.peek(tx, s.name)).progress, more: false };
       const start = checkpointOf(cp);
       if (cp.retryAt && cp.retryAt.getTime() > Date.now()) return { progress: { at: start, failing: true }, more: false };
 
@@ -259,6 +265,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           at = event;
         }
       }
+      if (rows.length === 0) return { progress: { at, failing: false }, more: false };
       await tx.query(
         `UPDATE projector_checkpoints SET transaction_id = $2, position = $3, failing_position = $4, failing_attempts = $5,
            retry_at = $6, last_error = $7, updated_at = now()
@@ -285,13 +292,15 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     setTimeout(() => void this.wake(), delayMs + 1).unref();
   }
 
-  /** Another instance holds the subscriber: its last committed checkpoint. */
-  private async readProgress(tx: EntityManager, name: string): Promise<Progress> {
-    const [row] = (await tx.query(
-      `SELECT transaction_id::text AS "transactionId", position::text AS position, failing_position::text AS "failingPosition"
-       FROM projector_checkpoints WHERE projector = $1`,
+  /** The subscriber's last committed checkpoint, and whether events past it can be taken now. */
+  private async peek(db: Pick<EntityManager, 'query'>, name: string): Promise<{ progress: Progress; pending: boolean }> {
+    const [row] = (await db.query(
+      `SELECT c.transaction_id::text AS "transactionId", c.position::text AS position, c.failing_position::text AS "failingPosition",
+              EXISTS (SELECT 1 FROM outbox_events e WHERE (e.transaction_id, e.position) > (c.transaction_id, c.position)
+                        AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS pending
+       FROM projector_checkpoints c WHERE c.projector = $1`,
       [name],
-    )) as CheckpointRow[];
-    return { at: checkpointOf(row), failing: row.failingPosition !== null };
+    )) as (CheckpointRow & { pending: boolean })[];
+    return { progress: { at: checkpointOf(row), failing: row.failingPosition !== null }, pending: row.pending };
   }
 }
