@@ -19,6 +19,7 @@ import { ProductCreatedEvent } from '../../src/products/events/product-created.e
 import { ProductResponse } from '../../src/products/product.response.js';
 import { ProductViewsProjector } from '../../src/products/read-models/product-views.projector.js';
 import { StockMovementViewsProjector } from '../../src/products/read-models/stock-movement-views.projector.js';
+import { withAuditFailureFor } from '../support/audit-failure.js';
 import { bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { eventually, newProduct, productsApi } from '../support/products.js';
 
@@ -197,19 +198,12 @@ describe('products: read models, projectors and the outbox relay', () => {
 
   it('a write that rolls back leaves no outbox event and no projection (nothing is published before commit)', async () => {
     const sku = unique('ROLLBACK');
-    const trigger = `audit_fail_${Date.now()}`;
-    await t.db.query(`
-      CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.changes->'sku'->>'after' = '${sku}' THEN RAISE EXCEPTION 'injected audit failure'; END IF; RETURN NEW; END $$`);
-    await t.db.query(`CREATE TRIGGER ${trigger} BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION ${trigger}()`);
     const published: unknown[] = [];
     const subscription = t.app.get(EventBus).subscribe((e) => published.push(e));
     try {
-      assert.equal((await api.create(token, { sku })).status, 500);
+      await withAuditFailureFor(t.db, sku, async () => assert.equal((await api.create(token, { sku })).status, 500));
     } finally {
       subscription.unsubscribe();
-      await t.db.query(`DROP TRIGGER ${trigger} ON audit_events`);
-      await t.db.query(`DROP FUNCTION ${trigger}()`);
     }
     const [{ events, views }] = await t.db.query(
       `SELECT (SELECT count(*)::int FROM outbox_events WHERE payload->'product'->>'sku' = $1) AS events,

@@ -1,8 +1,8 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ReadModelChangedEvent } from '../../caching/read-model-changed.event.js';
-import type { Json, OutboxEvent, OutboxSubscriber } from '../../outbox/outbox-event.js';
-import { OutboxRelay } from '../../outbox/outbox-relay.js';
+import type { Json, OutboxEvent } from '../../outbox/outbox-event.js';
+import { Projector } from '../../outbox/projector.js';
 import type { ProductEvent } from '../domain/product-events.js';
 import { PRODUCT_STREAM } from '../events/product-outbox.js';
 
@@ -13,14 +13,8 @@ const COLUMNS = 'id, sku, name, description, price_cents, currency, stock_on_han
  * version. Applying an event twice, or an older one after a newer, changes nothing.
  */
 @Injectable()
-export class ProductViewsProjector implements OutboxSubscriber, OnModuleInit {
+export class ProductViewsProjector extends Projector {
   readonly name = 'product-views';
-
-  constructor(private readonly relay: OutboxRelay) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.relay.register(this);
-  }
 
   async handle(tx: EntityManager, event: OutboxEvent): Promise<ReadModelChangedEvent[]> {
     if (event.streamType !== PRODUCT_STREAM) return [];

@@ -1,22 +1,16 @@
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ReadModelChangedEvent } from '../../caching/read-model-changed.event.js';
-import type { Json, OutboxEvent, OutboxSubscriber } from '../../outbox/outbox-event.js';
-import { OutboxRelay } from '../../outbox/outbox-relay.js';
+import type { Json, OutboxEvent } from '../../outbox/outbox-event.js';
+import { Projector } from '../../outbox/projector.js';
 import type { StockAdjusted } from '../domain/product-events.js';
 
 const COLUMNS = 'id, product_id, delta, reason, stock_after, occurred_at';
 
 /** Keeps stock_movement_views: one row per movement, written once (a second delivery finds it there). */
 @Injectable()
-export class StockMovementViewsProjector implements OutboxSubscriber, OnModuleInit {
+export class StockMovementViewsProjector extends Projector {
   readonly name = 'stock-movement-views';
-
-  constructor(private readonly relay: OutboxRelay) {}
-
-  async onModuleInit(): Promise<void> {
-    await this.relay.register(this);
-  }
 
   async handle(tx: EntityManager, event: OutboxEvent): Promise<ReadModelChangedEvent[]> {
     if (event.type !== 'StockAdjusted') return [];
