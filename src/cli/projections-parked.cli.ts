@@ -1,3 +1,4 @@
+import { EVENT_BUS_SUBSCRIBER } from '../outbox/event-bus.publisher.js';
 import { ParkedEvents } from '../outbox/parked-events.js';
 import { fail, parseArgs, withAppContext } from './cli-context.js';
 
@@ -9,6 +10,8 @@ async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2));
   const projector = flags.projector && flags.projector !== 'true' ? flags.projector : undefined;
   if (flags.retry !== undefined && (!projector || !/^\d+$/.test(flags.retry))) fail(USAGE);
+  // This process would publish it to its own EventBus, where no server's handler listens.
+  if (flags.retry !== undefined && projector === EVENT_BUS_SUBSCRIBER) fail('Events parked by the EventBus publisher cannot be retried from the command line.');
   await withAppContext(async (app) => {
     const parked = app.get(ParkedEvents);
     if (flags.retry !== undefined) {

@@ -4,6 +4,8 @@ import type { EntityManager } from 'typeorm';
 import type { OutboxEvent, OutboxSubscriber } from './outbox-event.js';
 import { OutboxRelay } from './outbox-relay.js';
 
+export const EVENT_BUS_SUBSCRIBER = 'event-bus';
+
 /**
  * The relay's link to the in-process EventBus: each committed event, once, on one instance, as the event class its
  * feature registered (e.g. ProductCreatedEvent). At least once: a crash between publishing and marking it dispatched
@@ -11,7 +13,7 @@ import { OutboxRelay } from './outbox-relay.js';
  */
 @Injectable()
 export class EventBusPublisher implements OutboxSubscriber, OnModuleInit {
-  readonly name = 'event-bus';
+  readonly name = EVENT_BUS_SUBSCRIBER;
   private readonly factories = new Map<string, (event: OutboxEvent) => IEvent>();
 
   constructor(
