@@ -15,7 +15,8 @@ import { openDatabaseServer } from '../database/database-server.js';
  * so that a CLI can never disagree with the API about a rule.
  */
 export async function withAppContext<T>(work: (app: INestApplicationContext, config: AppConfig) => Promise<T>): Promise<T> {
-  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+  // A CLI never relays the outbox: it would take events (and publish them to its own EventBus) that servers should.
+  const config = loadConfig({ LOG_LEVEL: 'warn', ...process.env, OUTBOX_RELAY_ENABLED: 'false' });
   const database = await openDatabaseServer(config);
   try {
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, database.url), { logger: ['error'] });

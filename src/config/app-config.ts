@@ -62,6 +62,11 @@ const envSchema = z.object({
   TRUST_PROXY: optionalString,
   IDEMPOTENCY_TTL_SECONDS: int(24 * 3600, 1, 30 * 24 * 3600),
   IDEMPOTENCY_LOCK_TIMEOUT_SECONDS: int(60, 1, 3600),
+  OUTBOX_RELAY_ENABLED: z.enum(['true', 'false']).default('true'),
+  OUTBOX_POLL_INTERVAL_MS: int(1000, 10, 60_000),
+  PROJECTION_MAX_ATTEMPTS: int(5, 1, 100),
+  PROJECTION_RETRY_DELAY_MS: int(1000, 1, 300_000),
+  PROJECTION_WAIT_TIMEOUT_MS: int(5000, 0, 60_000),
 });
 
 /** Environment variables the app reads, all as strings. */
@@ -109,6 +114,18 @@ export interface AppConfig {
   };
   /** How long a key answers with its first response; how long a request may hold a key before a retry may take it over. */
   idempotency: { ttlSeconds: number; lockTimeoutSeconds: number };
+  outbox: {
+    /** Whether this process relays the outbox (servers do; the CLIs do not, so they never consume events). */
+    relayEnabled: boolean;
+    /** How often the relay looks for events written by other instances or left by a crash. */
+    pollIntervalMs: number;
+    /** Attempts of a failing event before it is parked. */
+    maxAttempts: number;
+    /** Delay before the second attempt; it doubles with each further one (at most 5 minutes). */
+    retryDelayMs: number;
+    /** How long a write waits for its events to reach the read models before it answers anyway. */
+    waitTimeoutMs: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -162,5 +179,12 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       queryMaxEntries: e.QUERY_CACHE_MAX_ENTRIES,
     },
     idempotency: { ttlSeconds: e.IDEMPOTENCY_TTL_SECONDS, lockTimeoutSeconds: e.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS },
+    outbox: {
+      relayEnabled: e.OUTBOX_RELAY_ENABLED === 'true',
+      pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
+      maxAttempts: e.PROJECTION_MAX_ATTEMPTS,
+      retryDelayMs: e.PROJECTION_RETRY_DELAY_MS,
+      waitTimeoutMs: e.PROJECTION_WAIT_TIMEOUT_MS,
+    },
   };
 }

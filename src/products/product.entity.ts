@@ -1,8 +1,11 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** The write model's row. Reads go through the read side (see queries/), never through this entity. */
+/**
+ * The write model's row. Reads go through the read models (read-models/), never through this entity.
+ * A deleted product keeps its row (deleted_at) for its movements and history, and releases its sku.
+ */
 @Entity('products')
-@Index('products_sku_key', ['sku'], { unique: true })
+@Index('products_sku_key', ['sku'], { unique: true, where: 'deleted_at IS NULL' })
 @Index('products_created_at_id_idx', ['createdAt', 'id'])
 @Check('products_price_cents_check', 'price_cents >= 0')
 @Check('products_currency_check', `currency ~ '^[A-Z]{3}$'`)
@@ -40,4 +43,7 @@ export class ProductEntity {
 
   @Column({ type: 'timestamptz', name: 'updated_at', precision: 3 })
   updatedAt: Date;
+
+  @Column({ type: 'timestamptz', name: 'deleted_at', precision: 3, nullable: true })
+  deletedAt: Date | null;
 }

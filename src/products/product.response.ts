@@ -1,5 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { IfMatch } from '../http/if-match.js';
 import type { Product } from './domain/product.js';
+import type { ExpectedVersion } from './domain/product-decider.js';
 
 /** The Product JSON of the contract. */
 export class ProductResponse {
@@ -40,4 +42,15 @@ export class ProductPageResponse {
 /** Strong validator: a product's representation changes exactly when its version does. */
 export function productEtag(p: Pick<Product, 'id' | 'version'>): string {
   return `"${p.id}.${p.version}"`;
+}
+
+/** If-Match as the versions of this product it names: `*` is any version; tags of other products or weak tags name none. */
+export function expectedVersion(id: string, ifMatch: IfMatch | undefined): ExpectedVersion {
+  if (ifMatch === undefined) return undefined;
+  if (ifMatch === '*') return 'any';
+  const ours = new RegExp(`^"${id}\\.(\\d{1,10})"$`, 'i');
+  return ifMatch.flatMap((tag) => {
+    const m = ours.exec(tag);
+    return m ? [Number(m[1])] : [];
+  });
 }

@@ -5,6 +5,8 @@ import { Representation } from '../http/representation.js';
 import { ProductPageResponse, ProductResponse, productEtag } from './product.response.js';
 import type { GetProductQuery } from './queries/get-product/get-product.query.js';
 import type { ListProductsQuery } from './queries/list-products/list-products.query.js';
+import type { ListStockMovementsQuery } from './queries/list-stock-movements/list-stock-movements.query.js';
+import { StockMovementPageResponse, StockMovementResponse } from './stock-movement.response.js';
 
 /** One product as the API sends it, tagged with its version. A missing product is a 404, never cached. */
 export const PRODUCT_VIEW: View<GetProductQuery, ProductResponse> = {
@@ -19,5 +21,14 @@ export const PRODUCT_PAGE_VIEW: View<ListProductsQuery, ProductPageResponse> = {
   name: 'product-page@1',
   render(page) {
     return Representation.of({ data: page.rows.map(ProductResponse.from), nextCursor: page.next ? encodeCursor(page.next) : null });
+  },
+};
+
+/** A page of a product's movements; a missing (or deleted) product is a 404, never cached. */
+export const STOCK_MOVEMENT_PAGE_VIEW: View<ListStockMovementsQuery, StockMovementPageResponse> = {
+  name: 'stock-movement-page@1',
+  render(page, { productId }) {
+    if (!page) throw ProblemException.notFound(`No product ${productId}.`);
+    return Representation.of({ data: page.rows.map(StockMovementResponse.from), nextCursor: page.next ? encodeCursor(page.next) : null });
   },
 };

@@ -1,14 +1,34 @@
-import { Body, Controller, HttpCode, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Patch, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Writer, type WriteContext } from '../audit/write-context.js';
 import { RequireScopes } from '../auth/access.decorators.js';
+import { ApiProblems } from '../http/api-problems.js';
+import { IfMatchHeader, type IfMatch } from '../http/if-match.js';
+import { UuidParam } from '../http/uuid-param.js';
+import { AdjustStockCommand } from './commands/adjust-stock/adjust-stock.command.js';
+import { AdjustStockRequest } from './commands/adjust-stock/adjust-stock.request.js';
 import { CreateProductCommand } from './commands/create-product/create-product.command.js';
 import { CreateProductRequest } from './commands/create-product/create-product.request.js';
-import { ProductResponse, productEtag } from './product.response.js';
+import { DeleteProductCommand } from './commands/delete-product/delete-product.command.js';
+import { UpdateProductCommand } from './commands/update-product/update-product.command.js';
+import { UpdateProductRequest } from './commands/update-product/update-product.request.js';
+import { ProductResponse, expectedVersion, productEtag } from './product.response.js';
+import { StockAdjustmentResponse, StockMovementResponse } from './stock-movement.response.js';
 
-/** Writes: a user token names who acts; every success is audited in the same transaction. */
+const IF_MATCH = ApiHeader({
+  name: 'If-Match',
+  required: false,
+  description: 'The ETag you last read: if the product has changed since, 412 and nothing changes. `*`: any current version.',
+});
+const ETAG = { ETag: { description: 'Strong validator of the new version', schema: { type: 'string' } } };
+const OWNER_OR_ADMIN = 'Needs products:write, and to be the owner of the product or to have products:admin as well.';
+
+/**
+ * Writes: a user token names who acts. Each route turns the request into a command; the handler decides (rules,
+ * ownership, If-Match) and saves, audits and records its events in one transaction.
+ */
 @ApiTags('products')
 @Controller('v1/products')
 export class ProductsCommandsController {
@@ -18,7 +38,8 @@ export class ProductsCommandsController {
   @HttpCode(201)
   @RequireScopes('products:write')
   @ApiOperation({ summary: 'Create a product owned by the calling user' })
-  @ApiCreatedResponse({ type: ProductResponse })
+  @ApiCreatedResponse({ type: ProductResponse, headers: { ...ETAG, Location: { description: 'The new product', schema: { type: 'string' } } } })
+  @ApiProblems({ 400: 'Invalid body (fields listed)', 409: 'The sku is taken' })
   async create(
     @Body() body: CreateProductRequest,
     @Writer() writer: WriteContext,
@@ -27,5 +48,62 @@ export class ProductsCommandsController {
     const product = await this.commands.execute(new CreateProductCommand(body, writer));
     reply.header('location', `/v1/products/${product.id}`).header('etag', productEtag(product));
     return ProductResponse.from(product);
+  }
+
+  @Patch(':id')
+  @RequireScopes('products:write')
+  @ApiOperation({ summary: 'Change a product (owner or products:admin)', description: `${OWNER_OR_ADMIN} Send at least one field.` })
+  @IF_MATCH
+  @ApiOkResponse({ type: ProductResponse, headers: ETAG })
+  @ApiProblems({
+    400: 'Invalid or empty body, a field that cannot be set (id, ownerId, version, stockOnHand, createdAt, updatedAt), or a malformed If-Match',
+    403: 'Not the owner and no products:admin',
+    404: 'No such product',
+    409: 'The new sku is taken',
+    412: 'If-Match does not match the current version',
+  })
+  async update(
+    @UuidParam() id: string,
+    @Body() body: UpdateProductRequest,
+    @IfMatchHeader() ifMatch: IfMatch | undefined,
+    @Writer() writer: WriteContext,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ProductResponse> {
+    const product = await this.commands.execute(new UpdateProductCommand(id, body, expectedVersion(id, ifMatch), writer));
+    reply.header('etag', productEtag(product));
+    return ProductResponse.from(product);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @RequireScopes('products:write')
+  @ApiOperation({
+    summary: 'Delete a product (owner or products:admin)',
+    description: `${OWNER_OR_ADMIN} Afterwards every read of it answers 404 and its sku may be used again; its audit trail stays.`,
+  })
+  @IF_MATCH
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblems({
+    400: 'Malformed If-Match',
+    403: 'Not the owner and no products:admin',
+    404: 'No such product',
+    412: 'If-Match does not match the current version',
+  })
+  async delete(@UuidParam() id: string, @IfMatchHeader() ifMatch: IfMatch | undefined, @Writer() writer: WriteContext): Promise<void> {
+    await this.commands.execute(new DeleteProductCommand(id, expectedVersion(id, ifMatch), writer));
+  }
+
+  @Post(':id/stock-adjustments')
+  @HttpCode(201)
+  @RequireScopes('inventory:write')
+  @ApiOperation({
+    summary: 'Add or take stock',
+    description: 'inventory:write is enough: stock is not reserved to the owner of the product. Concurrent adjustments are all applied.',
+  })
+  @ApiCreatedResponse({ type: StockAdjustmentResponse })
+  @ApiProblems({ 400: 'delta is 0 or not an integer, or no reason', 404: 'No such product', 409: 'The stock would go below zero' })
+  async adjustStock(@UuidParam() id: string, @Body() body: AdjustStockRequest, @Writer() writer: WriteContext): Promise<StockAdjustmentResponse> {
+    const { movement, product } = await this.commands.execute(new AdjustStockCommand(id, body.delta, body.reason, writer));
+    return { movement: StockMovementResponse.from(movement), stockOnHand: product.stockOnHand };
   }
 }

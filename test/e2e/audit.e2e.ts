@@ -1,5 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { withAuditFailureFor } from '../support/audit-failure.js';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
 
 describe('audit trail', () => {
@@ -65,14 +66,8 @@ describe('audit trail', () => {
   });
 
   it('when the audit insert fails, the product is not created', async () => {
-    // A NOT NULL violation inside the audit insert, injected by a constraint the test adds and removes.
     const sku = unique('ROLLBACK');
-    const trigger = `audit_fail_${Date.now()}`;
-    await t.db.query(`
-      CREATE FUNCTION ${trigger}() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.changes->'sku'->>'after' = '${sku}' THEN RAISE EXCEPTION 'injected audit failure'; END IF; RETURN NEW; END $$`);
-    await t.db.query(`CREATE TRIGGER ${trigger} BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION ${trigger}()`);
-    try {
+    await withAuditFailureFor(t.db, sku, async () => {
       const res = await t.request('POST', '/v1/products', {
         headers: bearer(await t.token({ scope: 'products:write' })),
         body: { sku, name: 'Ghost', priceCents: 1, currency: 'EUR' },
@@ -82,9 +77,6 @@ describe('audit trail', () => {
       assert.ok(!res.text.includes('injected'));
       const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM products WHERE sku = $1', [sku]);
       assert.equal(n, 0);
-    } finally {
-      await t.db.query(`DROP TRIGGER ${trigger} ON audit_events`);
-      await t.db.query(`DROP FUNCTION ${trigger}()`);
-    }
+    });
   });
 });

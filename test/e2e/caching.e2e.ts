@@ -20,8 +20,9 @@ async function create(t: TestApp, over: Record<string, unknown> = {}) {
 }
 
 /** A change made behind the app's back: nothing tells the cache, so only a TTL or an event can end an old answer. */
+/** Changes the read model behind the cache's back, as a projector would before it announces the change. */
 async function renameInDatabase(t: TestApp, id: string, name: string) {
-  await t.db.query('UPDATE products SET name = $1, version = version + 1, updated_at = now() WHERE id = $2', [name, id]);
+  await t.db.query('UPDATE product_views SET name = $1, version = version + 1, updated_at = now() WHERE id = $2', [name, id]);
 }
 
 /** What a projector does after it has updated the read model. */

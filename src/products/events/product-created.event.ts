@@ -1,6 +1,6 @@
 import type { Product } from '../domain/product.js';
 
-/** Published after the creating transaction has committed. */
+/** On the EventBus once the creating transaction has committed (the outbox relay publishes it). */
 export class ProductCreatedEvent {
   constructor(readonly product: Product) {}
 }

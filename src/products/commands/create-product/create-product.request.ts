@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, Validate, type ValidatorConstraintInterface, ValidatorConstraint } from 'class-validator';
 import { isIso4217 } from '../../domain/currency.js';
+import { DESCRIPTION_MAX_LENGTH, MAX_INT, NAME_MAX_LENGTH, SKU_PATTERN } from '../../domain/product-rules.js';
 
 @ValidatorConstraint({ name: 'iso4217' })
 export class Iso4217 implements ValidatorConstraintInterface {
@@ -13,26 +14,26 @@ export class Iso4217 implements ValidatorConstraintInterface {
 }
 
 export class CreateProductRequest {
-  @ApiProperty({ example: 'MUG-001', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' })
+  @ApiProperty({ example: 'MUG-001', pattern: SKU_PATTERN.source })
   @IsString()
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'sku must be 1-64 letters, digits, dot, dash or underscore' })
+  @Matches(SKU_PATTERN, { message: 'sku must be 1-64 letters, digits, dot, dash or underscore' })
   sku: string;
 
-  @ApiProperty({ example: 'Coffee mug', minLength: 1, maxLength: 200 })
+  @ApiProperty({ example: 'Coffee mug', minLength: 1, maxLength: NAME_MAX_LENGTH })
   @IsString()
-  @Length(1, 200)
+  @Length(1, NAME_MAX_LENGTH)
   name: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 2000 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH })
   @IsOptional()
   @IsString()
-  @Length(0, 2000)
+  @Length(0, DESCRIPTION_MAX_LENGTH)
   description?: string | null;
 
-  @ApiProperty({ example: 1299, minimum: 0, maximum: 2147483647 })
+  @ApiProperty({ example: 1299, minimum: 0, maximum: MAX_INT })
   @IsInt()
   @Min(0)
-  @Max(2_147_483_647)
+  @Max(MAX_INT)
   priceCents: number;
 
   @ApiProperty({ example: 'EUR', pattern: '^[A-Z]{3}$' })

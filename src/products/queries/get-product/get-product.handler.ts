@@ -1,15 +1,15 @@
 import { QueryHandler, type IQueryHandler } from '@nestjs/cqrs';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { IsNull, Repository } from 'typeorm';
 import type { Product } from '../../domain/product.js';
-import { ProductEntity } from '../../product.entity.js';
+import { ProductViewEntity } from '../../read-models/product-view.entity.js';
 import { GetProductQuery } from './get-product.query.js';
 
 @QueryHandler(GetProductQuery)
 export class GetProductHandler implements IQueryHandler<GetProductQuery> {
-  constructor(@InjectRepository(ProductEntity) private readonly products: Repository<ProductEntity>) {}
+  constructor(@InjectRepository(ProductViewEntity) private readonly views: Repository<ProductViewEntity>) {}
 
   execute({ id }: GetProductQuery): Promise<Product | null> {
-    return this.products.findOneBy({ id });
+    return this.views.findOneBy({ id, deletedAt: IsNull() });
   }
 }

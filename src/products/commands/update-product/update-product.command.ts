@@ -1,0 +1,16 @@
+import { Command } from '@nestjs/cqrs';
+import type { WriteContext } from '../../../audit/write-context.js';
+import type { Product, ProductPatch } from '../../domain/product.js';
+import type { ExpectedVersion } from '../../domain/product-decider.js';
+
+export class UpdateProductCommand extends Command<Product> {
+  constructor(
+    readonly id: string,
+    readonly patch: ProductPatch,
+    /** From If-Match. */
+    readonly expected: ExpectedVersion,
+    readonly context: WriteContext,
+  ) {
+    super();
+  }
+}
