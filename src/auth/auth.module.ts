@@ -8,9 +8,10 @@ import { ApiKeyStrategy } from './api-keys/api-key.strategy.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { JwtStrategy } from './tokens/jwt.strategy.js';
 import { TokenKeys } from './tokens/token-keys.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([ApiKeyEntity])],
+  imports: [PassportModule, RateLimitModule, TypeOrmModule.forFeature([ApiKeyEntity])],
   providers: [ApiKeysService, ApiKeyStrategy, TokenKeys, JwtStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [ApiKeysService],
 })

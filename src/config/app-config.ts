@@ -39,10 +39,15 @@ const envSchema = z.object({
   AUTH_ALGORITHMS: csv('RS256,ES256').pipe(z.array(z.enum(ALLOWED_JWS_ALGORITHMS)).min(1)),
   AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 3600),
   AUTH_CLOCK_SKEW_SECONDS: int(30, 0, 60),
+  AUTH_JWKS_MIN_REFRESH_SECONDS: int(10, 1, 600),
   API_KEY_PEPPER: optionalString,
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024),
   CACHE_MAX_AGE_SECONDS: int(60, 0, 86400),
   TRUST_PROXY: optionalString,
+  REDIS_KEY_PREFIX: z.string().default('cqrs:'),
+  RATE_LIMIT_READS_PER_MINUTE: int(6000, 1, 10_000_000),
+  RATE_LIMIT_WRITES_PER_MINUTE: int(600, 1, 10_000_000),
+  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int(60, 1, 10_000_000),
 });
 
 /** Environment variables the app reads, all as strings. */
@@ -60,11 +65,19 @@ export interface AppConfig {
   dataDir: string;
   database: { url?: string; readUrls: string[]; poolSize: number; embeddedPort: number };
   redisUrl?: string;
+  redisKeyPrefix: string;
   auth: {
     issuer: string;
     audience: string;
     /** Unset: tokens are verified with the local development key under dataDir. */
     jwksUrl?: string;
+    /**
+     * Where verification keys come from: AUTH_JWKS_URL; else OIDC discovery from a real AUTH_ISSUER (outside
+     * production, which requires AUTH_JWKS_URL); else the local development key.
+     */
+    keySource: 'jwks-url' | 'discovery' | 'dev-key';
+    /** The shortest time between two JWKS fetches caused by a token naming an unknown `kid`. */
+    jwksMinRefreshSeconds: number;
     algorithms: string[];
     maxTokenTtlSeconds: number;
     clockSkewSeconds: number;
@@ -72,6 +85,8 @@ export interface AppConfig {
   };
   apiKeys: { pepper: string; pepperIsDefault: boolean };
   cache: { maxAgeSeconds: number };
+  /** Requests per minute: per API key (reads), per user (writes), per client address (failed authentication). */
+  rateLimits: { readsPerMinute: number; writesPerMinute: number; unauthenticatedPerMinute: number };
 }
 
 export class ConfigError extends Error {}
@@ -101,10 +116,13 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       embeddedPort: e.EMBEDDED_PG_PORT,
     },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     auth: {
       issuer: e.AUTH_ISSUER ?? DEV_ISSUER,
       audience: e.AUTH_AUDIENCE ?? DEV_AUDIENCE,
       jwksUrl: e.AUTH_JWKS_URL,
+      keySource: e.AUTH_JWKS_URL ? 'jwks-url' : e.AUTH_ISSUER && e.AUTH_ISSUER !== DEV_ISSUER ? 'discovery' : 'dev-key',
+      jwksMinRefreshSeconds: e.AUTH_JWKS_MIN_REFRESH_SECONDS,
       algorithms: e.AUTH_ALGORITHMS,
       maxTokenTtlSeconds: e.AUTH_MAX_TOKEN_TTL_SECONDS,
       clockSkewSeconds: e.AUTH_CLOCK_SKEW_SECONDS,
@@ -113,5 +131,10 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
     // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
     apiKeys: { pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER, pepperIsDefault: !e.API_KEY_PEPPER },
     cache: { maxAgeSeconds: e.CACHE_MAX_AGE_SECONDS },
+    rateLimits: {
+      readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+      unauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+    },
   };
 }
