@@ -1,40 +1,29 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import passport from 'passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../http/problem.js';
 import { RateLimits } from '../rate-limit/rate-limits.js';
 import { PUBLIC_ROUTE, REQUIRED_SCOPES } from './access.decorators.js';
 import { apiKeyCannotWrite, apiKeyRequired, bearerRequired, insufficientScope, invalidToken } from './auth-errors.js';
-import { API_KEY_HEADER, API_KEY_STRATEGY } from './api-keys/api-key.strategy.js';
-import { JWT_STRATEGY } from './tokens/jwt.strategy.js';
+import { API_KEY_HEADER, ApiKeyStrategy } from './api-keys/api-key.strategy.js';
+import type { ApiKeyPrincipal, UserPrincipal } from './principals.js';
+import { JwtStrategy } from './tokens/jwt.strategy.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+\S/i;
 
-class ApiKeyPassportGuard extends AuthGuard(API_KEY_STRATEGY) {
-  override getAuthenticateOptions() {
-    return { property: 'apiKey', session: false };
-  }
-  override handleRequest<T>(err: unknown, principal: T): T {
-    if (err || !principal) throw apiKeyRequired();
-    return principal;
-  }
-}
-
-class JwtPassportGuard extends AuthGuard(JWT_STRATEGY) {
-  private readonly logger = new Logger('Tokens');
-  override getAuthenticateOptions() {
-    return { property: 'user', session: false };
-  }
-  override handleRequest<T>(err: unknown, principal: T, info: unknown): T {
-    if (err || !principal) {
-      const reason = (err ?? info) as Error | undefined;
-      this.logger.log({ reason: reason?.message ?? 'unknown' }, 'Access token refused');
-      throw invalidToken();
-    }
-    return principal;
-  }
+/**
+ * Runs one of this app's own strategy instances. Passport's registry of strategies by name is global to the
+ * process, so a second app in the same process (tests, a benchmark) would otherwise take over the first one's.
+ */
+function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest, reply: FastifyReply): Promise<{ principal: T | false; reason?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const middleware = passport.authenticate(strategy as never, { session: false }, (err: unknown, principal: T | false, info: unknown) =>
+      err ? reject(err as Error) : resolve({ principal, reason: info }),
+    );
+    middleware(request, reply, (err?: unknown) => (err ? reject(err as Error) : resolve({ principal: false })));
+  });
 }
 
 /**
@@ -50,12 +39,13 @@ class JwtPassportGuard extends AuthGuard(JWT_STRATEGY) {
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  private readonly apiKeyGuard = new ApiKeyPassportGuard();
-  private readonly jwtGuard = new JwtPassportGuard();
+  private readonly logger = new Logger('Tokens');
 
   constructor(
     private readonly reflector: Reflector,
     private readonly rateLimits: RateLimits,
+    private readonly apiKeyStrategy: ApiKeyStrategy,
+    private readonly jwtStrategy: JwtStrategy,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -67,7 +57,7 @@ export class AccessGuard implements CanActivate {
     const reply = http.getResponse<FastifyReply>();
     const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
     try {
-      await this.authenticate(context, request, reply, rawKey, scopes);
+      await this.authenticate(request, reply, rawKey, scopes);
     } catch (e) {
       if (e instanceof ProblemException && e.getStatus() === 401) await this.rateLimits.chargeFailure(request.ip, rawKey, reply);
       throw e;
@@ -79,7 +69,6 @@ export class AccessGuard implements CanActivate {
   }
 
   private async authenticate(
-    context: ExecutionContext,
     request: FastifyRequest,
     reply: FastifyReply,
     rawKey: string | undefined,
@@ -87,24 +76,40 @@ export class AccessGuard implements CanActivate {
   ): Promise<void> {
     const hasBearer = BEARER.test(request.headers.authorization ?? '');
     if (READ_METHODS.has(request.method)) {
-      await this.verifyApiKey(context, request, rawKey);
+      await this.verifyApiKey(request, reply, rawKey);
       await this.rateLimits.chargeRead(request.apiKey!, reply);
       if (scopes.length === 0) return;
       if (!hasBearer) throw bearerRequired();
-      await this.jwtGuard.canActivate(context);
+      await this.verifyToken(request, reply);
     } else {
       if (!hasBearer) throw rawKey !== undefined ? apiKeyCannotWrite() : bearerRequired();
       // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
-      await this.jwtGuard.canActivate(context);
+      await this.verifyToken(request, reply);
       await this.rateLimits.chargeWrite(request.user!, reply);
-      if (rawKey !== undefined) await this.verifyApiKey(context, request, rawKey);
+      if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey);
     }
   }
 
-  private async verifyApiKey(context: ExecutionContext, request: FastifyRequest, rawKey: string | undefined): Promise<void> {
+  /** Every fault of the key gets the same 401 (the strategy logs the reason); a database failure is not one. */
+  private async verifyApiKey(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined): Promise<void> {
     if (rawKey === undefined) throw apiKeyRequired();
     await this.rateLimits.gateKeyLookup(rawKey, request.ip);
-    await this.apiKeyGuard.canActivate(context);
+    const { principal } = await authenticate<ApiKeyPrincipal>(this.apiKeyStrategy, request, reply);
+    if (!principal) throw apiKeyRequired();
+    request.apiKey = principal;
     this.rateLimits.keyAccepted(rawKey);
+  }
+
+  /** The reason goes to the log; the client only learns that the token is not acceptable (RFC 6750 §3.1). */
+  private async verifyToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { principal, reason } = await authenticate<UserPrincipal>(this.jwtStrategy, request, reply).catch((e: unknown) => ({
+      principal: false as const,
+      reason: e,
+    }));
+    if (!principal) {
+      this.logger.log({ reason: reason instanceof Error ? reason.message : 'unknown' }, 'Access token refused');
+      throw invalidToken();
+    }
+    request.user = principal;
   }
 }
