@@ -37,7 +37,8 @@ const envSchema = z.object({
   AUTH_JWKS_URL: optionalString,
   // Symmetric algorithms are never accepted: a JWKS publishes public keys, and HS* with a public key is the classic forgery.
   AUTH_ALGORITHMS: csv('RS256,ES256').pipe(z.array(z.enum(ALLOWED_JWS_ALGORITHMS)).min(1)),
-  AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 3600),
+  // Short by default; Entra ID (60-90 min tokens) and Auth0 (24 h by default) may need it raised, or their lifetime lowered.
+  AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 86400),
   AUTH_CLOCK_SKEW_SECONDS: int(30, 0, 60),
   AUTH_JWKS_MIN_REFRESH_SECONDS: int(10, 1, 600),
   API_KEY_PEPPER: optionalString,
