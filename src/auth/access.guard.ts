@@ -16,10 +16,13 @@ const BEARER = /^Bearer\s+\S/i;
 /**
  * Runs one of this app's own strategy instances. Passport's registry of strategies by name is global to the
  * process, so a second app in the same process (tests, a benchmark) would otherwise take over the first one's.
+ * Passport binds a request's callbacks onto the strategy object it is given, so each request gets its own object
+ * with the app's strategy as prototype (what passport itself does for a strategy named in its registry); sharing the
+ * instance would cross concurrent requests' results.
  */
 function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest, reply: FastifyReply): Promise<{ principal: T | false; reason?: unknown }> {
   return new Promise((resolve, reject) => {
-    const middleware = passport.authenticate(strategy as never, { session: false }, (err: unknown, principal: T | false, info: unknown) =>
+    const middleware = passport.authenticate(Object.create(strategy) as never, { session: false }, (err: unknown, principal: T | false, info: unknown) =>
       err ? reject(err as Error) : resolve({ principal, reason: info }),
     );
     middleware(request, reply, (err?: unknown) => (err ? reject(err as Error) : resolve({ principal: false })));

@@ -255,6 +255,30 @@ describe('user tokens: every rule of RFC 8725 / RFC 9068, against a real OpenID 
     for (const [label, token] of Object.entries(refused)) assertInvalidToken(await write(token), label);
   });
 
+  it('concurrent requests never see each other\'s credentials', { timeout: 30_000 }, async () => {
+    const limits = Array.from({ length: 8 }, (_, i) => 1001 + i);
+    const keys = await Promise.all(limits.map((rateLimitPerMinute) => t.createApiKey({ rateLimitPerMinute })));
+    const subs = Array.from({ length: 8 }, () => unique('concurrent'));
+    const tokens = await Promise.all(subs.map((sub) => forge({ claims: { sub } })));
+    const bad = await Promise.all(Array.from({ length: 8 }, () => forge({ header: { kid: unique('kid') } })));
+    const [reads, badReads, writes, badWrites] = await Promise.all([
+      Promise.all(keys.map(({ key: k }) => t.request('GET', '/v1/products?limit=1', { headers: apiKey(k) }))),
+      Promise.all(keys.map(({ key: k }) => t.request('GET', '/v1/products?limit=1', { headers: apiKey(`${k.slice(0, -4)}AAAA`) }))),
+      Promise.all(tokens.map((token) => write(token))),
+      Promise.all(bad.map((token) => write(token))),
+    ]);
+    reads.forEach((res, i) => {
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('ratelimit-policy'), `"per-key";q=${limits[i]};w=60`, 'each read is counted for its own key');
+    });
+    for (const res of badReads) assert.equal(res.status, 401);
+    writes.forEach((res, i) => {
+      assert.equal(res.status, 201);
+      assert.equal(res.body.ownerId, subs[i], 'each product is owned by the user whose token made it');
+    });
+    for (const res of badWrites) assertInvalidToken(res, 'concurrent bad token');
+  });
+
   it('answers garbage with 401, never a 500, and keeps serving', async () => {
     const { kid } = idp.signingKey().publicJwk;
     const claims = JSON.stringify({ ...real, iat: now(), exp: now() + 300 });
@@ -334,8 +358,9 @@ describe('user tokens: the JWKS is cached, refreshed on an unknown kid at a boun
   before(async () => {
     idp = await startIdentityProvider();
     jwksPath = new URL(idp.jwksUri).pathname;
-    t = await startTestApp({ AUTH_ISSUER: idp.issuer, AUTH_AUDIENCE: idp.audience, AUTH_JWKS_URL: idp.jwksUri, AUTH_JWKS_MIN_REFRESH_SECONDS: '1' });
+    t = await startTestApp({ AUTH_ISSUER: idp.issuer, AUTH_AUDIENCE: idp.audience, AUTH_JWKS_URL: idp.jwksUri, AUTH_JWKS_MIN_REFRESH_SECONDS: '2' });
   });
+  const waitForRefresh = () => sleep(2100);
   after(async () => {
     await t.close();
     await idp.close();
@@ -351,13 +376,17 @@ describe('user tokens: the JWKS is cached, refreshed on an unknown kid at a boun
   });
 
   it('an unknown kid costs one refresh, then nothing more however many arrive', async () => {
-    await sleep(1100);
+    const tokens = await Promise.all(Array.from({ length: 60 }, () => withKid(unique('kid'))));
+    await waitForRefresh();
     const before = idp.requestCount(jwksPath);
     assertInvalidToken(await write(await withKid(unique('kid'))), 'first unknown kid');
     assert.equal(idp.requestCount(jwksPath) - before, 1, 'one refresh for the first unknown kid');
-    const flood = await Promise.all(Array.from({ length: 60 }, async () => write(await withKid(unique('kid')))));
+    const started = Date.now();
+    const flood = await Promise.all(tokens.map(write));
     for (const res of flood) assertInvalidToken(res, 'flood');
-    assert.equal(idp.requestCount(jwksPath) - before, 1, 'no further fetch within AUTH_JWKS_MIN_REFRESH_SECONDS');
+    // At most one fetch per AUTH_JWKS_MIN_REFRESH_SECONDS (2 s), however slow a loaded machine makes the flood.
+    const allowed = 1 + Math.floor((Date.now() - started) / 2000);
+    assert.ok(idp.requestCount(jwksPath) - before <= allowed, `${idp.requestCount(jwksPath) - before} fetches, at most ${allowed}`);
     // Also signed by a stranger under the provider's own kid.
     const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
     assertInvalidToken(await write(await signToken(idp, { key: stranger.privateKey })), 'stranger key under a known kid');
@@ -368,13 +397,13 @@ describe('user tokens: the JWKS is cached, refreshed on an unknown kid at a boun
     assert.equal((await write(oldToken)).status, 201);
 
     await idp.rotateSigningKey({ keepOld: true });
-    await sleep(1100);
+    await waitForRefresh();
     const graceful = await idp.issueToken({ clientId: 'alice', scope: 'products:write' });
     assert.equal((await write(graceful)).status, 201, 'new key during a graceful rotation');
     assert.equal((await write(oldToken)).status, 201, 'old key still published');
 
     await idp.rotateSigningKey({ keepOld: false });
-    await sleep(1100);
+    await waitForRefresh();
     const fresh = await idp.issueToken({ clientId: 'bob', scope: 'products:write' });
     assert.equal((await write(fresh)).status, 201, 'new key after a hard rotation');
     assertInvalidToken(await write(oldToken), 'key removed from the JWKS');
