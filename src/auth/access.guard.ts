@@ -1,78 +1,121 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import type { FastifyRequest } from 'fastify';
+import passport from 'passport';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemException } from '../http/problem.js';
+import { RateLimits } from '../rate-limit/rate-limits.js';
 import { PUBLIC_ROUTE, REQUIRED_SCOPES, USER_TOKEN_READ } from './access.decorators.js';
 import { apiKeyCannotWrite, apiKeyRequired, bearerRequired, insufficientScope, invalidToken } from './auth-errors.js';
-import { API_KEY_HEADER, API_KEY_STRATEGY } from './api-keys/api-key.strategy.js';
-import { JWT_STRATEGY } from './tokens/jwt.strategy.js';
+import { API_KEY_HEADER, ApiKeyStrategy } from './api-keys/api-key.strategy.js';
+import type { ApiKeyPrincipal, UserPrincipal } from './principals.js';
+import { JwtStrategy } from './tokens/jwt.strategy.js';
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+\S/i;
 
-class ApiKeyPassportGuard extends AuthGuard(API_KEY_STRATEGY) {
-  override getAuthenticateOptions() {
-    return { property: 'apiKey', session: false };
-  }
-  override handleRequest<T>(err: unknown, principal: T): T {
-    if (err || !principal) throw apiKeyRequired();
-    return principal;
-  }
-}
-
-class JwtPassportGuard extends AuthGuard(JWT_STRATEGY) {
-  private readonly logger = new Logger('Tokens');
-  override getAuthenticateOptions() {
-    return { property: 'user', session: false };
-  }
-  override handleRequest<T>(err: unknown, principal: T, info: unknown): T {
-    if (err || !principal) {
-      const reason = (err ?? info) as Error | undefined;
-      this.logger.log({ reason: reason?.message ?? 'unknown' }, 'Access token refused');
-      throw invalidToken();
-    }
-    return principal;
-  }
+/**
+ * Runs one of this app's own strategy instances. Passport's registry of strategies by name is global to the
+ * process, so a second app in the same process (tests, a benchmark) would otherwise take over the first one's.
+ * Passport binds a request's callbacks onto the strategy object it is given, so each request gets its own object
+ * with the app's strategy as prototype (what passport itself does for a strategy named in its registry); sharing the
+ * instance would cross concurrent requests' results.
+ */
+function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest, reply: FastifyReply): Promise<{ principal: T | false; reason?: unknown }> {
+  return new Promise((resolve, reject) => {
+    const middleware = passport.authenticate(Object.create(strategy) as never, { session: false }, (err: unknown, principal: T | false, info: unknown) =>
+      err ? reject(err as Error) : resolve({ principal, reason: info }),
+    );
+    middleware(request, reply, (err?: unknown) => (err ? reject(err as Error) : resolve({ principal: false })));
+  });
 }
 
 /**
- * The one place that decides who may call what, applied to every route (closed by default):
- * - reads (GET/HEAD) need a valid API key; routes with @RequireScopes also need a user token;
- * - writes need a user token; an API key alone is refused with 405, and one that comes along must be valid;
+ * The one place that decides who may call what, and charges the request to the right budget, applied to every
+ * route (closed by default):
+ * - reads (GET/HEAD) need a valid API key, charged per key; routes with @RequireScopes also need a user token;
+ * - writes need a user token, charged per user; an API key alone is refused with 405, and one that comes along must
+ *   be valid;
  * - @UserTokenRead routes are reads checked like writes (a user token, a key optional), but never a 405;
- * - scopes are checked last, so a 403 always means "you are known, but may not".
+ * - scopes are checked last, so a 403 always means "you are known, but may not";
+ * - a request refused for its credentials (401) is charged to its address; when that budget is spent, keys not yet
+ *   proven on this instance get a 429 before they are looked up.
+ * Budgets are charged only after authentication, so nobody can spend someone else's key or user budget.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
-  private readonly apiKeyGuard = new ApiKeyPassportGuard();
-  private readonly jwtGuard = new JwtPassportGuard();
+  private readonly logger = new Logger('Tokens');
 
-  constructor(private readonly reflector: Reflector) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly rateLimits: RateLimits,
+    private readonly apiKeyStrategy: ApiKeyStrategy,
+    private readonly jwtStrategy: JwtStrategy,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
     const scopes = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const hasKey = request.headers[API_KEY_HEADER] !== undefined;
-    const hasBearer = BEARER.test(request.headers.authorization ?? '');
-
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
     const userTokenRead = this.reflector.getAllAndOverride<boolean>(USER_TOKEN_READ, targets) ?? false;
-    if (READ_METHODS.has(request.method) && !userTokenRead) {
-      await this.apiKeyGuard.canActivate(context);
-      if (scopes.length === 0) return true;
-      if (!hasBearer) throw bearerRequired();
-      await this.jwtGuard.canActivate(context);
-    } else {
-      if (!hasBearer) throw hasKey && !userTokenRead ? apiKeyCannotWrite() : bearerRequired();
-      // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
-      await this.jwtGuard.canActivate(context);
-      if (hasKey) await this.apiKeyGuard.canActivate(context);
+    try {
+      await this.authenticate(request, reply, rawKey, scopes, userTokenRead);
+    } catch (e) {
+      if (e instanceof ProblemException && e.getStatus() === 401) await this.rateLimits.chargeFailure(request.ip, rawKey, reply);
+      throw e;
     }
-
-    const granted = request.user!.scopes;
-    const missing = scopes.filter((s) => !granted.has(s));
+    const granted = request.user?.scopes;
+    const missing = scopes.filter((s) => !granted?.has(s));
     if (missing.length) throw insufficientScope(missing);
     return true;
+  }
+
+  private async authenticate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    rawKey: string | undefined,
+    scopes: string[],
+    userTokenRead: boolean,
+  ): Promise<void> {
+    const hasBearer = BEARER.test(request.headers.authorization ?? '');
+    if (READ_METHODS.has(request.method) && !userTokenRead) {
+      await this.verifyApiKey(request, reply, rawKey);
+      await this.rateLimits.chargeRead(request.apiKey!, reply);
+      if (scopes.length === 0) return;
+      if (!hasBearer) throw bearerRequired();
+      await this.verifyToken(request, reply);
+    } else {
+      if (!hasBearer) throw rawKey !== undefined && !userTokenRead ? apiKeyCannotWrite() : bearerRequired();
+      // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
+      await this.verifyToken(request, reply);
+      await this.rateLimits.chargeWrite(request.user!, reply);
+      if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey);
+    }
+  }
+
+  /** Every fault of the key gets the same 401 (the strategy logs the reason); a database failure is not one. */
+  private async verifyApiKey(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined): Promise<void> {
+    if (rawKey === undefined) throw apiKeyRequired();
+    await this.rateLimits.gateKeyLookup(rawKey, request.ip);
+    const { principal } = await authenticate<ApiKeyPrincipal>(this.apiKeyStrategy, request, reply);
+    if (!principal) throw apiKeyRequired();
+    request.apiKey = principal;
+    this.rateLimits.keyAccepted(rawKey);
+  }
+
+  /** The reason goes to the log; the client only learns that the token is not acceptable (RFC 6750 §3.1). */
+  private async verifyToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const { principal, reason } = await authenticate<UserPrincipal>(this.jwtStrategy, request, reply).catch((e: unknown) => ({
+      principal: false as const,
+      reason: e,
+    }));
+    if (!principal) {
+      this.logger.log({ reason: reason instanceof Error ? reason.message : 'unknown' }, 'Access token refused');
+      throw invalidToken();
+    }
+    request.user = principal;
   }
 }

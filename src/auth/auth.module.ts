@@ -5,9 +5,10 @@ import { AccessGuard } from './access.guard.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { JwtStrategy } from './tokens/jwt.strategy.js';
 import { TokenKeys } from './tokens/token-keys.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 
 @Module({
-  imports: [PassportModule, ApiKeysModule],
+  imports: [PassportModule, RateLimitModule, ApiKeysModule],
   providers: [TokenKeys, JwtStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [ApiKeysModule],
 })

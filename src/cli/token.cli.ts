@@ -10,7 +10,7 @@ const USAGE = 'Usage: npm run token -- --sub <user> --scope "<scopes>" [--ttl <s
 async function main(): Promise<void> {
   if (process.env.NODE_ENV === 'production') fail('npm run token is for development: it refuses to run with NODE_ENV=production.');
   const config = loadConfig();
-  if (config.auth.jwksUrl) console.error('Note: AUTH_JWKS_URL is set, so a server with this environment will not accept dev tokens.');
+  if (config.auth.keySource !== 'dev-key') console.error('Note: AUTH_JWKS_URL or AUTH_ISSUER is set, so a server with this environment takes keys from the identity provider, not dev tokens.');
   const { flags } = parseArgs(process.argv.slice(2));
   const sub = flags.sub;
   if (!sub || sub === 'true') fail(USAGE);

@@ -40,8 +40,10 @@ const envSchema = z.object({
   AUTH_JWKS_URL: optionalString,
   // Symmetric algorithms are never accepted: a JWKS publishes public keys, and HS* with a public key is the classic forgery.
   AUTH_ALGORITHMS: csv('RS256,ES256').pipe(z.array(z.enum(ALLOWED_JWS_ALGORITHMS)).min(1)),
+  // The product's rule: user tokens live an hour at most. Configure the identity provider to issue no longer ones.
   AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 3600),
   AUTH_CLOCK_SKEW_SECONDS: int(30, 0, 60),
+  AUTH_JWKS_MIN_REFRESH_SECONDS: int(10, 1, 600),
   API_KEY_PEPPER: optionalString,
   API_KEY_ROTATION_GRACE_SECONDS: int(86_400, 0, MAX_ROTATION_GRACE_SECONDS),
   // Bounds how long a revocation may take to reach every instance, so it stays "a few seconds" at most.
@@ -67,6 +69,10 @@ const envSchema = z.object({
   PROJECTION_MAX_ATTEMPTS: int(5, 1, 100),
   PROJECTION_RETRY_DELAY_MS: int(1000, 1, 300_000),
   PROJECTION_WAIT_TIMEOUT_MS: int(5000, 0, 60_000),
+  REDIS_KEY_PREFIX: z.string().default('cqrs:'),
+  RATE_LIMIT_READS_PER_MINUTE: int(6000, 1, 10_000_000),
+  RATE_LIMIT_WRITES_PER_MINUTE: int(600, 1, 10_000_000),
+  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: int(60, 1, 10_000_000),
 });
 
 /** Environment variables the app reads, all as strings. */
@@ -84,11 +90,19 @@ export interface AppConfig {
   dataDir: string;
   database: { url?: string; readUrls: string[]; poolSize: number; embeddedPort: number };
   redisUrl?: string;
+  redisKeyPrefix: string;
   auth: {
     issuer: string;
     audience: string;
     /** Unset: tokens are verified with the local development key under dataDir. */
     jwksUrl?: string;
+    /**
+     * Where verification keys come from: AUTH_JWKS_URL; else OIDC discovery from a real AUTH_ISSUER (outside
+     * production, which requires AUTH_JWKS_URL); else the local development key.
+     */
+    keySource: 'jwks-url' | 'discovery' | 'dev-key';
+    /** The shortest time between two JWKS fetches caused by a token naming an unknown `kid`. */
+    jwksMinRefreshSeconds: number;
     algorithms: string[];
     maxTokenTtlSeconds: number;
     clockSkewSeconds: number;
@@ -126,6 +140,8 @@ export interface AppConfig {
     /** How long a write waits for its events to reach the read models before it answers anyway. */
     waitTimeoutMs: number;
   };
+  /** Requests per minute: per API key (reads), per user (writes), per client address (failed authentication). */
+  rateLimits: { readsPerMinute: number; writesPerMinute: number; unauthenticatedPerMinute: number };
 }
 
 export class ConfigError extends Error {}
@@ -155,10 +171,13 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       embeddedPort: e.EMBEDDED_PG_PORT,
     },
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
     auth: {
       issuer: e.AUTH_ISSUER ?? DEV_ISSUER,
       audience: e.AUTH_AUDIENCE ?? DEV_AUDIENCE,
       jwksUrl: e.AUTH_JWKS_URL,
+      keySource: e.AUTH_JWKS_URL ? 'jwks-url' : e.AUTH_ISSUER && e.AUTH_ISSUER !== DEV_ISSUER ? 'discovery' : 'dev-key',
+      jwksMinRefreshSeconds: e.AUTH_JWKS_MIN_REFRESH_SECONDS,
       algorithms: e.AUTH_ALGORITHMS,
       maxTokenTtlSeconds: e.AUTH_MAX_TOKEN_TTL_SECONDS,
       clockSkewSeconds: e.AUTH_CLOCK_SKEW_SECONDS,
@@ -185,6 +204,11 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       maxAttempts: e.PROJECTION_MAX_ATTEMPTS,
       retryDelayMs: e.PROJECTION_RETRY_DELAY_MS,
       waitTimeoutMs: e.PROJECTION_WAIT_TIMEOUT_MS,
+    },
+    rateLimits: {
+      readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+      unauthenticatedPerMinute: e.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
     },
   };
 }

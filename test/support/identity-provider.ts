@@ -37,6 +37,8 @@ export interface TestIdentityProvider {
   rotateSigningKey(opts?: { keepOld?: boolean }): Promise<void>;
   /** The provider's current private signing key as a JWK + kid, so tests can forge tampered tokens (e.g. edited payload, HS256 with the public key, jku header, lifetime too long). */
   signingKey(): { privateJwk: SigningJwk; publicJwk: SigningJwk };
+  /** How many HTTP requests reached this path (e.g. `new URL(jwksUri).pathname`), to prove what a client fetched. */
+  requestCount(pathname: string): number;
   close(): Promise<void>;
 }
 
@@ -204,8 +206,11 @@ export async function startIdentityProvider(
 
   let handler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   let lastServerError: unknown;
+  const requestsByPath = new Map<string, number>();
 
   const server: Server = createServer((req, res) => {
+    const pathname = new URL(req.url ?? '/', 'http://idp').pathname;
+    requestsByPath.set(pathname, (requestsByPath.get(pathname) ?? 0) + 1);
     if (!handler) {
       res.statusCode = 503;
       res.end('identity provider not ready');
@@ -373,6 +378,10 @@ export async function startIdentityProvider(
         privateJwk: structuredClone(current.privateJwk),
         publicJwk: structuredClone(current.publicJwk),
       };
+    },
+
+    requestCount(pathname) {
+      return requestsByPath.get(pathname) ?? 0;
     },
 
     async close() {

@@ -29,6 +29,6 @@ import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handle
     ListApiKeysHandler,
     GetApiKeyHandler,
   ],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ApiKeyStrategy],
 })
 export class ApiKeysModule {}

@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../../config/config.module.js';
@@ -17,7 +17,13 @@ interface AccessTokenClaims {
   scp?: unknown;
   client_id?: unknown;
   azp?: unknown;
+  typ?: unknown;
 }
+
+/** Keycloak marks its token kinds in a `typ` claim: these are never access tokens. */
+const NOT_ACCESS_TOKENS = new Set(['id', 'refresh', 'logout']);
+/** OIDC Core §2: `sub` is at most 255 ASCII characters; it is stored in every audit row and keys a rate limit. */
+const MAX_SUB_LENGTH = 255;
 
 /** Scopes come as `scope` (space-separated, RFC 9068) or `scp` (array or string, Entra ID / Okta). */
 export function scopesOf(claims: AccessTokenClaims): Set<string> {
@@ -27,19 +33,26 @@ export function scopesOf(claims: AccessTokenClaims): Set<string> {
 }
 
 /**
- * Signature, algorithm, issuer, audience, expiry and not-before are checked by jsonwebtoken; this adds what it does
- * not: required claims, `iat` not in the future and a bounded lifetime.
+ * Signature, algorithm, issuer, audience, expiry and not-before (with the leeway) are checked by jsonwebtoken, with
+ * the key TokenKeys chose from the header; this adds what it does not: required claims, `iat` not in the future, a
+ * bounded lifetime and the token kind.
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, keys: TokenKeys) {
+    const logger = new Logger('Tokens');
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKeyProvider: (_req: unknown, rawJwt: string, done: (err: unknown, key?: string) => void) => {
-        keys.publicKeyFor(rawJwt).then(
-          (key) => done(null, key),
-          (err) => done(err),
-        );
+        keys
+          .publicKeyFor(rawJwt)
+          .then(
+            // A KeyObject parsed once per JWKS fetch; jsonwebtoken takes it as it is (the typings only say string).
+            (key) => done(null, key as unknown as string),
+            (err) => done(err),
+          )
+          // passport-jwt does not throw from its callback; if it ever did, this must not end the process.
+          .catch((err: unknown) => logger.error({ err }, 'Token verification failed unexpectedly'));
       },
       algorithms: config.auth.algorithms as never,
       issuer: config.auth.issuer,
@@ -52,11 +65,16 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   validate(claims: AccessTokenClaims): UserPrincipal {
     const { maxTokenTtlSeconds, clockSkewSeconds } = this.config.auth;
     const now = Math.floor(Date.now() / 1000);
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new TokenRejected('claims are not an object');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejected('no sub');
+    if (claims.sub.length > MAX_SUB_LENGTH) throw new TokenRejected('sub too long');
     if (typeof claims.exp !== 'number') throw new TokenRejected('no exp');
     if (typeof claims.iat !== 'number') throw new TokenRejected('no iat');
     if (claims.iat > now + clockSkewSeconds) throw new TokenRejected('iat in the future');
     if (claims.exp - claims.iat > maxTokenTtlSeconds) throw new TokenRejected('lifetime above the maximum');
+    if (typeof claims.typ === 'string' && NOT_ACCESS_TOKENS.has(claims.typ.toLowerCase())) {
+      throw new TokenRejected(`typ claim ${claims.typ} is not an access token`);
+    }
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : null;
     return { sub: claims.sub, issuer: String(claims.iss), clientId, scopes: scopesOf(claims) };
   }
