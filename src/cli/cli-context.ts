@@ -8,7 +8,10 @@ import { userInfo } from 'node:os';
 import type { WriteContext } from '../audit/write-context.js';
 import { AppModule } from '../app.module.js';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../database/data-source-options.js';
 import { openDatabaseServer } from '../database/database-server.js';
+import { runMigrations } from '../database/run-migrations.js';
 
 /**
  * Runs `work` inside the same application (config, database, migrations, services) as the server, without HTTP,
@@ -80,4 +83,18 @@ export async function validated<T extends object>(type: new () => T, plain: Reco
   const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   if (errors.length) fail(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('\n'));
   return instance;
+}
+
+/** A bare, migrated data source without Nest: for the migration CLIs, which must work before the app can start. */
+export async function withMigratedDataSource<T>(work: (dataSource: DataSource) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const server = await openDatabaseServer(config);
+  const dataSource = await new DataSource(dataSourceOptions(config, server.url)).initialize();
+  try {
+    await runMigrations(dataSource);
+    return await work(dataSource);
+  } finally {
+    await dataSource.destroy();
+    await server.stop();
+  }
 }

@@ -1,10 +1,6 @@
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { DataSource } from 'typeorm';
-import { loadConfig } from '../config/app-config.js';
-import { dataSourceOptions } from '../database/data-source-options.js';
-import { openDatabaseServer } from '../database/database-server.js';
-import { runMigrations } from '../database/run-migrations.js';
+import { withMigratedDataSource } from './cli-context.js';
 
 /**
  * Compares the entities with the migrated database and writes the difference as a new migration in migrations/,
@@ -16,11 +12,7 @@ async function main(): Promise<void> {
     console.error('Usage: npm run migration:generate -- <PascalCaseName>');
     process.exit(2);
   }
-  const config = loadConfig();
-  const server = await openDatabaseServer(config);
-  const dataSource = await new DataSource(dataSourceOptions(config, server.url)).initialize();
-  try {
-    await runMigrations(dataSource);
+  await withMigratedDataSource(async (dataSource) => {
     const sql = await dataSource.driver.createSchemaBuilder().log();
     if (sql.upQueries.length === 0) {
       console.log('The entities match the database: nothing to generate.');
@@ -41,10 +33,7 @@ async function main(): Promise<void> {
       .replace(/\];\s*$/, `, ${className}];\n`);
     writeFileSync('migrations/index.ts', index);
     console.log(`Wrote migrations/${fileBase}.ts and registered it in migrations/index.ts. Review it before committing.`);
-  } finally {
-    await dataSource.destroy();
-    await server.stop();
-  }
+  });
 }
 
 main().catch((e) => {
