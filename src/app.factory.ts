@@ -14,6 +14,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     logger: logOptions(config),
     genReqId: requestIdFor,
     requestIdHeader: false,
+    // One access-log line per request (below) instead of Fastify's two: half the logging cost on the hot path.
+    disableRequestLogging: true,
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: trustProxySetting(config.http.trustProxy) as boolean | string,
   });
@@ -28,6 +30,10 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   fastify.removeContentTypeParser(['text/plain']);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    done();
+  });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    request.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
     done();
   });
   // Every log line written while Nest handles a request carries its id.
