@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { LoggerOptions } from 'pino';
 import { redactApiKeys } from '../auth/api-keys/api-key-format.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -17,4 +17,15 @@ function logRequest(req: FastifyRequest) {
  */
 export function logOptions(config: AppConfig): LoggerOptions {
   return { level: config.logLevel, redact: { paths: REDACTED, censor: '[redacted]' }, serializers: { req: logRequest as never } };
+}
+
+/** One access-log line per request, with the request and the outcome, instead of Fastify's two: half the cost. */
+export class AccessLog extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else reply.log.info(line, 'request completed');
+  }
 }
