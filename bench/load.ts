@@ -32,13 +32,13 @@ export interface HttpLoad {
   vary?: () => { path?: string; body?: string };
 }
 
-/** Drives an HTTP server with autocannon (keep-alive connections, no pipelining) for `seconds`. */
-export async function httpLoad(load: HttpLoad, seconds: number): Promise<Figures> {
+/** Drives an HTTP server with autocannon (keep-alive connections, no pipelining) for a time or a number of requests. */
+export async function httpLoad(load: HttpLoad, length: { seconds: number } | { requests: number }): Promise<Figures> {
   const vary = load.vary;
   const instance = autocannon({
     url: load.url,
     connections: load.connections,
-    duration: seconds,
+    ...('seconds' in length ? { duration: length.seconds } : { amount: length.requests }),
     method: load.method ?? 'GET',
     headers: load.headers,
     body: load.body,

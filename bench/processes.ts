@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProbeCommand, ProbeReply } from './probe-protocol.js';
 
@@ -22,9 +23,12 @@ export async function cleanUp(): Promise<void> {
   }
 }
 
+let signalled = false;
+/** True once Ctrl-C or SIGTERM arrived: what fails after that is the stopping, not the bench. */
+export const interrupted = () => signalled;
+
 /** Ctrl-C / SIGTERM: stop what we started, then exit 128+n. A second signal exits at once. */
 export function installSignalHandlers(): void {
-  let signalled = false;
   for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     process.on(signal, () => {
       if (signalled) process.exit(code);
@@ -187,4 +191,16 @@ export function cpuSeconds(pids: number[]): number | undefined {
     }
   }
   return ticks / CLOCK_TICKS;
+}
+
+/** Fails at once, naming the port and the setting to change, rather than after the app has started. */
+export async function assertPortsFree(ports: number[]): Promise<void> {
+  for (const port of ports) {
+    const free = await new Promise<boolean>((done) => {
+      const probe = createServer();
+      probe.once('error', () => done(false));
+      probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => done(true)));
+    });
+    if (!free) throw new Error(`Port ${port} on 127.0.0.1 is in use: choose other ports with BENCH_PORT (it uses BENCH_PORT to BENCH_PORT+2).`);
+  }
 }

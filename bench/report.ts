@@ -52,7 +52,7 @@ export interface BenchReport {
 
 export interface ProfileRow {
   selfPercent: number;
-  selfMs: number;
+  samples: number;
   functionName: string;
   location: string;
 }

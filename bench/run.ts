@@ -13,7 +13,7 @@ import pg from 'pg';
 import { openDatabase } from './database.js';
 import { startIdentity, type BenchIdentity } from './identity.js';
 import { httpLoad, settle, sqlLoad, type Figures, type HttpLoad } from './load.js';
-import { cleanUp, cpuSeconds, installSignalHandlers, onCleanup, spawnNode, waitUntilReady, watchMemory } from './processes.js';
+import { assertPortsFree, cleanUp, cpuSeconds, installSignalHandlers, interrupted, onCleanup, spawnNode, waitUntilReady, watchMemory } from './processes.js';
 import { printProfileSummary, summarizeProfile } from './profile-summary.js';
 import {
   evaluateTargets,
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const wanted = (key: ScenarioKey) => settings.only.length === 0 || settings.only.includes(key);
   const say = (line: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(3)}s] ${line}`);
 
+  await assertPortsFree([settings.appPort, settings.fastifyPort, settings.jwksPort]);
   say(`Benchmark: ${settings.seconds} s per scenario after ${settings.warmupSeconds} s warm-up; reads ${settings.readConnections} connections, writes ${settings.writeConnections}`);
   const database = await openDatabase(settings.databaseUrl, settings.embeddedPgPort);
   say(`Database: ${database.description}`);
@@ -63,17 +64,16 @@ async function main(): Promise<void> {
   await waitUntilReady(app, `${base}/health/ready`);
   say(`App (pid ${app.process.pid}) ready at ${base}: NODE_ENV=production, LOG_LEVEL=${settings.logLevel}, pool ${settings.poolSize}; log in ${join(WORK, 'app.log')}`);
 
-  const token = await identity.token(USER, 'products:write inventory:write');
-  const runId = randomBytes(4).toString('hex');
-  const seedStarted = Date.now();
-  const seeded = await seedProducts(base, token, settings.seedProducts, settings.writeConnections, `bench-${runId}-s-`);
-  say(`Seeded ${seeded.length} products through POST /v1/products in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
-
   const pool = new pg.Pool({ connectionString: database.url, max: settings.writeConnections, application_name: BASELINE_DATABASE_CLIENT });
   onCleanup('baseline pool', () => pool.end());
 
+  const token = await identity.token(USER, 'products:write inventory:write');
   const readHeaders = { 'x-api-key': apiKey };
   const writeHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'autocannon' };
+  const runId = randomBytes(4).toString('hex');
+  const seedStarted = Date.now();
+  const seeded = await seedProducts(base, writeHeaders, settings.seedProducts, settings.writeConnections, `bench-${runId}-s-`, pool);
+  say(`Seeded ${seeded.length} products through POST /v1/products in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
   const scenarios: ScenarioReport[] = [];
   const baselines: Partial<Record<BaselineKey, Measured>> = {};
   let profile: BenchReport['profile'];
@@ -94,13 +94,13 @@ async function main(): Promise<void> {
   };
 
   const warmAndMeasure = async (load: HttpLoad, serverPid: number) => {
-    if (settings.warmupSeconds) await httpLoad(load, settings.warmupSeconds);
-    return withCpu(serverPid, null, () => httpLoad(load, settings.seconds));
+    if (settings.warmupSeconds) await httpLoad(load, { seconds: settings.warmupSeconds });
+    return withCpu(serverPid, null, () => httpLoad(load, { seconds: settings.seconds }));
   };
 
   const measureApp = async (s: Omit<ScenarioReport, 'figures' | 'ratio'>, load: HttpLoad): Promise<void> => {
     say(`${s.title}: ${s.request}, ${s.connections} connections...`);
-    if (settings.warmupSeconds) await httpLoad(load, settings.warmupSeconds);
+    if (settings.warmupSeconds) await httpLoad(load, { seconds: settings.warmupSeconds });
     await settle();
     const write = s.key === 'create' || s.key === 'stock-adjustment';
     await app.probe({ cmd: 'reset', recordSql: write });
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     const profiled = settings.profile === s.key;
     const profileFile = join(WORK, `${started.toISOString().replace(/[:.]/g, '-')}-${s.key}.cpuprofile`);
     if (profiled) await app.probe({ cmd: 'profile-start' });
-    const figures = await withCpu(app.process.pid!, APP_DATABASE_CLIENT, () => httpLoad(load, settings.seconds));
+    const figures = await withCpu(app.process.pid!, APP_DATABASE_CLIENT, () => httpLoad(load, { seconds: settings.seconds }));
     if (profiled) {
       await app.probe({ cmd: 'profile-stop', path: profileFile });
       const summary = summarizeProfile(profileFile);
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
       { key: 'create', title: 'create', request: 'POST /v1/products, a new sku each', connections: settings.writeConnections, baseline: 'sql-create' },
       { ...writes, url: `${base}/v1/products`, vary: () => ({ body: productBody(`${prefix}${sku++}`) }) },
     );
-    created = (await pool.query<{ id: string }>('SELECT id FROM products WHERE sku LIKE $1 ORDER BY created_at, id', [`${prefix}%`])).rows.map((r) => r.id);
+    created = await productIds(pool, prefix);
     await measureSqlBaseline('sql-create', 'same SQL via pg', await createProductBaseline(pool, { sub: USER, issuer: identity.issuer }, `bench-${runId}-b-`));
   }
 
@@ -328,24 +328,23 @@ function productBody(sku: string): string {
   return JSON.stringify({ sku, name: 'Bench product', priceCents: 1299, currency: 'EUR' });
 }
 
-/** Through the API, so that whatever a create sets up (audit, events, read models) exists for the reads. */
-async function seedProducts(base: string, token: string, count: number, concurrency: number, prefix: string): Promise<string[]> {
-  const ids: string[] = new Array(count);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < count; i = next++) {
-      const res = await fetch(`${base}/v1/products`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: productBody(`${prefix}${i}`),
-      });
-      const body = (await res.json()) as { id?: string };
-      if (res.status !== 201 || !body.id) throw new Error(`Seeding: POST /v1/products answered ${res.status}: ${JSON.stringify(body)}`);
-      ids[i] = body.id;
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return ids;
+/**
+ * Through the API, so that whatever a create sets up (audit, events, read models) exists for the reads; the ids are
+ * then read back in creation order.
+ */
+async function seedProducts(base: string, headers: Record<string, string>, count: number, connections: number, prefix: string, pool: pg.Pool): Promise<string[]> {
+  let n = 0;
+  const figures = await httpLoad(
+    { url: `${base}/v1/products`, connections: Math.min(connections, count), method: 'POST', headers, vary: () => ({ body: productBody(`${prefix}${n++}`) }) },
+    { requests: count },
+  );
+  if (figures.errors) throw new Error(`Seeding: ${figures.errors} of ${count} creates failed (${JSON.stringify(figures.statusCodes)})`);
+  return productIds(pool, prefix);
+}
+
+async function productIds(pool: pg.Pool, skuPrefix: string): Promise<string[]> {
+  const { rows } = await pool.query<{ id: string }>('SELECT id FROM products WHERE sku LIKE $1 ORDER BY created_at, id', [`${skuPrefix}%`]);
+  return rows.map((r) => r.id);
 }
 
 function line(f: Figures): string {
@@ -365,6 +364,7 @@ function gitInfo(): BenchReport['git'] {
 
 main()
   .catch((e: Error) => {
+    if (interrupted()) return;
     console.error(`\nBenchmark failed: ${e.message}`);
     process.exitCode = 1;
   })

@@ -119,17 +119,19 @@ async function outboxInsert(pool: pg.Pool): Promise<Statement | null> {
 type Filler = (s: TxState) => unknown;
 
 /**
- * An INSERT of one row into `table` for a table this branch does not know: `known` columns by name, the rest by type
- * (a fresh uuid, a short text, 1, now, {}); columns with a default are left to it. Null when the table does not exist.
+ * An INSERT of one row into `table` for a table this branch does not know: `known` columns by name, the other
+ * required ones by type (a fresh uuid, a short text, 1, now, {}); nullable columns and those with a default are left
+ * out (an outbox row is unpublished). Null when the table does not exist.
  */
 async function genericInsert(pool: pg.Pool, table: string, known: Record<string, Filler>): Promise<Statement | null> {
-  const { rows } = await pool.query<{ name: string; type: string; hasDefault: boolean }>(
-    `SELECT column_name AS name, data_type AS type, column_default IS NOT NULL OR is_identity = 'YES' AS "hasDefault"
+  const { rows } = await pool.query<{ name: string; type: string; optional: boolean }>(
+    `SELECT column_name AS name, data_type AS type,
+            column_default IS NOT NULL OR is_identity = 'YES' OR is_nullable = 'YES' AS optional
        FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
     [table],
   );
   if (rows.length === 0) return null;
-  const columns = rows.filter((c) => known[c.name] || !c.hasDefault);
+  const columns = rows.filter((c) => known[c.name] || !c.optional);
   const fill = columns.map((c) => known[c.name] ?? byType(table, c.name, c.type));
   return {
     text: `INSERT INTO "${table}"(${columns.map((c) => `"${c.name}"`).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
