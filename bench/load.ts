@@ -109,4 +109,4 @@ function figures(latencies: number[], seconds: number, non2xx: number, socketErr
 }
 
 /** A short pause between runs, so that one run's tail (GC, connection close, WAL flush) is not measured in the next. */
-export const settle = () => sleep(1_000);
+export const settle = () => sleep(500);

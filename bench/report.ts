@@ -197,21 +197,21 @@ export function writeReport(dir: string, report: BenchReport): string {
   return file;
 }
 
-/** The newest report in `dir` other than `exceptFile`, if any can be read. */
-export function previousReport(dir: string, exceptFile: string): { file: string; report: BenchReport } | null {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && join(dir, f) !== exceptFile)
-    .sort()
-    .reverse();
-  for (const f of files) {
+/**
+ * The report to compare with: the newest one in `dir` run with the same settings (so like for like), else the newest.
+ */
+export function previousReport(dir: string, current: BenchReport, exceptFile: string): { file: string; report: BenchReport } | null {
+  const reports: { file: string; report: BenchReport }[] = [];
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.json') && join(dir, f) !== exceptFile).sort().reverse()) {
     try {
       const report = JSON.parse(readFileSync(join(dir, f), 'utf8')) as BenchReport;
-      if (report.format === 1) return { file: f, report };
+      if (report.format === 1) reports.push({ file: f, report });
     } catch {
       // Not a report of this format: skip it.
     }
   }
-  return null;
+  const same = (r: BenchReport) => JSON.stringify(r.settings) === JSON.stringify(current.settings) && r.database === current.database;
+  return reports.find((r) => same(r.report)) ?? reports[0] ?? null;
 }
 
 export function printComparison(current: BenchReport, previous: BenchReport, previousFile: string): void {

@@ -245,6 +245,7 @@ async function main(): Promise<void> {
   }
 
   memory.stop();
+  noteCacheHits(scenarios);
   for (const s of scenarios) {
     const b = baselines[s.baseline]?.figures;
     if (s.figures && b) s.ratio = { rps: s.figures.rps / b.rps, p50: s.figures.p50 / b.p50, p99: s.figures.p99 / b.p99 };
@@ -288,7 +289,7 @@ async function main(): Promise<void> {
   printReport(report);
   printSql(report);
   const file = writeReport(REPORTS, report);
-  const previous = previousReport(REPORTS, file);
+  const previous = previousReport(REPORTS, report, file);
   if (previous) printComparison(report, previous.report, previous.file);
   console.log(`\nReport: ${file} (${report.seconds} s; load average ${report.machine.loadAverageBefore[0]} before, ${report.machine.loadAverageAfter[0]} after, on ${report.machine.cpus} CPUs)`);
   if (settings.profile) console.log('This run was profiled: its figures are lower than an unprofiled run\'s.');
@@ -345,6 +346,23 @@ async function seedProducts(base: string, headers: Record<string, string>, count
 async function productIds(pool: pg.Pool, skuPrefix: string): Promise<string[]> {
   const { rows } = await pool.query<{ id: string }>('SELECT id FROM products WHERE sku LIKE $1 ORDER BY created_at, id', [`${skuPrefix}%`]);
   return rows.map((r) => r.id);
+}
+
+/**
+ * A read the cache answers sends one statement less than one it does not (the product's SELECT), so the difference
+ * between the two read scenarios says whether "cached" and "uncached" were what they claim.
+ */
+function noteCacheHits(scenarios: ScenarioReport[]): void {
+  const cached = scenarios.find((s) => s.key === 'cached-read');
+  const uncached = scenarios.find((s) => s.key === 'uncached-read');
+  if (cached?.statementsPerRequest === undefined || uncached?.statementsPerRequest === undefined) return;
+  const extra = uncached.statementsPerRequest - cached.statementsPerRequest;
+  const add = (s: ScenarioReport, text: string) => (s.note = s.note ? `${s.note}; ${text}` : text);
+  if (Math.abs(extra) < 0.1) {
+    add(cached, 'it sent as many SQL statements per request as the uncached read: no server-side cache answered it');
+  } else if (extra < 0.9) {
+    add(uncached, `only ${extra.toFixed(2)} more SQL statements per request than the cached read: the cache answered part of it (raise BENCH_PRODUCTS)`);
+  }
 }
 
 function line(f: Figures): string {

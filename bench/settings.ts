@@ -49,7 +49,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env, argv = proces
     readConnections: num('BENCH_READ_CONNECTIONS', 50, 1, 1000),
     writeConnections: num('BENCH_WRITE_CONNECTIONS', poolSize, 1, 1000),
     poolSize,
-    seedProducts: num('BENCH_PRODUCTS', 2000, 100, 1_000_000),
+    seedProducts: num('BENCH_PRODUCTS', 1000, 100, 1_000_000),
     appPort: port,
     fastifyPort: port + 1,
     jwksPort: port + 2,
