@@ -16,7 +16,7 @@ export function onCleanup(name: string, stop: () => Promise<void>): void {
 
 export async function cleanUp(): Promise<void> {
   for (let step = cleanups.pop(); step; step = cleanups.pop()) {
-    const timeout = sleep(30_000).then(() => {
+    const timeout = sleep(30_000, undefined, { ref: false }).then(() => {
       throw new Error('timed out');
     });
     await Promise.race([step.stop(), timeout]).catch((e: Error) => console.error(`Stopping ${step.name} failed: ${e.message}`));
@@ -71,11 +71,11 @@ export function spawnNode(name: string, args: string[], env: NodeJS.ProcessEnv, 
     async stop(graceMs = 15_000) {
       if (!running()) return;
       child.kill('SIGTERM');
-      const gone = await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]);
+      const gone = await Promise.race([exited.then(() => true), sleep(graceMs, undefined, { ref: false }).then(() => false)]);
       if (!gone) {
         console.error(`${name} did not stop within ${graceMs} ms: SIGKILL`);
         child.kill('SIGKILL');
-        await Promise.race([exited, sleep(5_000)]);
+        await Promise.race([exited, sleep(5_000, undefined, { ref: false })]);
       }
     },
     probe(request) {
