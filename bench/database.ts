@@ -43,3 +43,37 @@ async function serverVersion(url: string): Promise<string> {
     await client.end();
   }
 }
+
+/**
+ * A second database on the same server, for the SQL baselines: the same tables (migrated by the app's own CLI), none
+ * of the app's rows, and above all no app reading it, so that the baseline's outbox rows are never relayed to the
+ * app's projectors. Dropped first if a run left one; with DATABASE_URL also dropped at the end (it needs CREATEDB).
+ */
+export async function openBaselineDatabase(
+  database: BenchDatabase,
+  dropAtEnd: boolean,
+  migrate: (url: string) => Promise<void>,
+): Promise<{ url: string } | { unavailable: string }> {
+  const url = new URL(database.url);
+  const name = `${decodeURIComponent(url.pathname.slice(1))}_sql_baseline`;
+  const admin = new pg.Client({ connectionString: database.url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+  } catch (e) {
+    return { unavailable: `cannot create the baseline database ${name}: ${(e as Error).message}` };
+  } finally {
+    await admin.end();
+  }
+  if (dropAtEnd) {
+    onCleanup('baseline database', async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(name)} WITH (FORCE)`).finally(() => client.end());
+    });
+  }
+  url.pathname = `/${encodeURIComponent(name)}`;
+  await migrate(url.toString());
+  return { url: url.toString() };
+}

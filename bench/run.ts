@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { openDatabase } from './database.js';
+import { openBaselineDatabase, openDatabase } from './database.js';
 import { startIdentity, type BenchIdentity } from './identity.js';
 import { httpLoad, settle, sqlLoad, type Figures, type HttpLoad } from './load.js';
 import { assertPortsFree, cleanUp, cpuSeconds, installSignalHandlers, interrupted, onCleanup, spawnNode, waitUntilReady, watchMemory } from './processes.js';
@@ -65,15 +65,16 @@ async function main(): Promise<void> {
   await waitUntilReady(app, `${base}/health/ready`);
   say(`App (pid ${app.process.pid}) ready at ${base}: NODE_ENV=production, LOG_LEVEL=${settings.logLevel}, pool ${settings.poolSize}; log in ${join(WORK, 'app.log')}`);
 
-  const pool = new pg.Pool({ connectionString: database.url, max: settings.writeConnections, application_name: BASELINE_DATABASE_CLIENT });
-  onCleanup('baseline pool', () => pool.end());
+  // The bench's own look at the app's database: the ids it created, the backends serving it.
+  const appDb = new pg.Pool({ connectionString: database.url, max: 2, application_name: 'bench' });
+  onCleanup('bench pool', () => appDb.end());
 
   const token = await identity.token(USER, 'products:write inventory:write');
   const readHeaders = { 'x-api-key': apiKey };
   const writeHeaders = { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': 'autocannon' };
   const runId = randomBytes(4).toString('hex');
   const seedStarted = Date.now();
-  const seeded = await seedProducts(base, writeHeaders, settings.seedProducts, settings.writeConnections, `bench-${runId}-s-`, pool);
+  const seeded = await seedProducts(base, writeHeaders, settings.seedProducts, settings.writeConnections, `bench-${runId}-s-`, appDb);
   say(`Seeded ${seeded.length} products through POST /v1/products in ${((Date.now() - seedStarted) / 1000).toFixed(1)} s`);
   const cachedId = seeded[0]!;
   const scenarios: ScenarioReport[] = [];
@@ -83,7 +84,7 @@ async function main(): Promise<void> {
   /** Runs `measure` and adds the CPU it cost per request: `serverPid`'s, and that of the backends of `databaseClient`. */
   const withCpu = async (serverPid: number, databaseClient: string | null, measure: () => Promise<Figures>): Promise<Figures> => {
     const backends = databaseClient
-      ? (await pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [databaseClient])).rows.map((r) => r.pid)
+      ? (await appDb.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [databaseClient])).rows.map((r) => r.pid)
       : [];
     const server0 = cpuSeconds([serverPid]);
     const database0 = backends.length ? cpuSeconds(backends) : undefined;
@@ -149,12 +150,30 @@ async function main(): Promise<void> {
     await settle();
   };
 
-  const measureSqlBaseline = async (key: BaselineKey, title: string, baseline: Baseline) => {
-    if (!baseline.available) {
-      baselines[key] = { title, note: baseline.reason };
-      say(`Baseline ${title}: not available (${baseline.reason})`);
-      return;
+  // Opened on first use: only write scenarios need it.
+  let sqlPool: pg.Pool | string | undefined;
+  const baselinePool = async (): Promise<pg.Pool | string> => {
+    if (sqlPool === undefined) {
+      const opened = await openBaselineDatabase(database, Boolean(settings.databaseUrl), (url) => runCli('migrate.cli.js', [], { ...env, DATABASE_URL: url }).then(() => undefined));
+      if ('unavailable' in opened) sqlPool = opened.unavailable;
+      else {
+        const pool = new pg.Pool({ connectionString: opened.url, max: settings.writeConnections, application_name: BASELINE_DATABASE_CLIENT });
+        onCleanup('baseline pool', () => pool.end());
+        sqlPool = pool;
+      }
     }
+    return sqlPool;
+  };
+
+  const measureSqlBaseline = async (key: BaselineKey, title: string, make: (pool: pg.Pool) => Promise<Baseline>) => {
+    const unavailable = (reason: string) => {
+      baselines[key] = { title, note: reason };
+      say(`Baseline ${title}: not available (${reason})`);
+    };
+    const pool = await baselinePool();
+    if (typeof pool === 'string') return unavailable(pool);
+    const baseline = await make(pool).catch((e: Error): Baseline => ({ available: false, reason: e.message }));
+    if (!baseline.available) return unavailable(baseline.reason);
     const tx = baseline.transaction;
     await measureBaseline(
       key,
@@ -167,6 +186,7 @@ async function main(): Promise<void> {
     );
   };
 
+  const actor = { sub: USER, issuer: identity.issuer };
   const reads = { url: base, connections: settings.readConnections, headers: readHeaders };
   const writes = { url: base, connections: settings.writeConnections, method: 'POST' as const, headers: writeHeaders };
 
@@ -200,8 +220,8 @@ async function main(): Promise<void> {
       { key: 'create', title: 'create', request: 'POST /v1/products, a new sku each', connections: settings.writeConnections, baseline: 'sql-create' },
       { ...writes, url: `${base}/v1/products`, vary: () => ({ body: productBody(`${prefix}${sku++}`) }) },
     );
-    created = await productIds(pool, prefix);
-    await measureSqlBaseline('sql-create', 'same SQL via pg', await createProductBaseline(pool, { sub: USER, issuer: identity.issuer }, `bench-${runId}-b-`));
+    created = await productIds(appDb, prefix);
+    await measureSqlBaseline('sql-create', 'same SQL via pg', (pool) => createProductBaseline(pool, actor, `bench-${runId}-b-`));
   }
 
   if (wanted('uncached-read')) {
@@ -250,10 +270,7 @@ async function main(): Promise<void> {
         },
       );
     }
-    const baseline = await adjustStockBaseline(pool, { sub: USER, issuer: identity.issuer }, adjustable).catch(
-      (e: Error): Baseline => ({ available: false, reason: e.message }),
-    );
-    await measureSqlBaseline('sql-stock-adjustment', 'same SQL via pg', baseline);
+    await measureSqlBaseline('sql-stock-adjustment', 'same SQL via pg', (pool) => adjustStockBaseline(pool, actor, settings.seedProducts, `bench-${runId}-bs-`));
   }
 
   memory.stop();
@@ -322,19 +339,26 @@ function appEnv(settings: Settings, databaseUrl: string, identity: BenchIdentity
     AUTH_AUDIENCE: identity.audience,
     AUTH_JWKS_URL: identity.jwksUrl,
     API_KEY_PEPPER: randomBytes(32).toString('base64url'),
+    // Limits no run reaches (the limiter still counts every request), unless set: a 429 would measure the limit.
+    RATE_LIMIT_READS_PER_MINUTE: process.env.RATE_LIMIT_READS_PER_MINUTE ?? '10000000',
+    RATE_LIMIT_WRITES_PER_MINUTE: process.env.RATE_LIMIT_WRITES_PER_MINUTE ?? '10000000',
+    // Room for half the seeded products: the uncached read cycles over more ids than that, so it always misses (as a
+    // working set larger than the cache would); the cached read and the list page are one entry each.
+    QUERY_CACHE_MAX_ENTRIES: process.env.QUERY_CACHE_MAX_ENTRIES ?? String(Math.max(1, Math.floor(settings.seedProducts / 2))),
   };
 }
 
-/** Through the project's own CLI (which also migrates the fresh database), with a limit no run reaches. */
+/** Through the project's own CLI, which also migrates the fresh database. */
 async function createApiKey(env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [join(DIST, 'src', 'cli', 'apikey.cli.js'), 'create', '--name', 'bench', '--rate-limit', '1000000000'],
-    { env, cwd: ROOT, timeout: 120_000 },
-  );
-  const key = stdout.trim().split('\n').at(-1);
+  const key = (await runCli('apikey.cli.js', ['create', '--name', 'bench'], env)).trim().split('\n').at(-1);
   if (!key) throw new Error('npm run apikey printed no key');
   return key;
+}
+
+/** One of the app's CLIs (dist/src/cli), with the app's environment; its stdout. */
+async function runCli(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [join(DIST, 'src', 'cli', file), ...args], { env, cwd: ROOT, timeout: 120_000 });
+  return stdout;
 }
 
 function productBody(sku: string): string {

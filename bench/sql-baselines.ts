@@ -1,9 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 
-/** One statement of a baseline transaction: the text (shown in the report) and its parameters for request `n`. */
-type Statement = { text: string; values: (n: number, state: TxState) => unknown[] };
-type TxState = { now: Date; productId: string; auditId: string; requestId: string; result?: pg.QueryResult };
+/**
+ * The write baselines: the app's transaction for one request, sent directly through `pg` (statement texts as TypeORM
+ * writes them, so PostgreSQL parses and plans the same statements, with values of the same shape). They run in a
+ * database of their own (see openBaselineDatabase), migrated like the app's.
+ */
+type Statement = { text: string; values: (s: TxState) => unknown[] };
+type TxState = { n: number; now: Date; productId: string; auditId: string; eventId: string; requestId: string; product?: ProductRow };
+type ProductRow = { ProductEntity_stock_on_hand: number; ProductEntity_version: number };
 
 export interface SqlTransaction {
   /** The statements between BEGIN and COMMIT, as the report prints them. */
@@ -13,29 +18,53 @@ export interface SqlTransaction {
 
 export type Baseline = { available: true; transaction: SqlTransaction } | { available: false; reason: string };
 
+export interface Actor {
+  sub: string;
+  issuer: string;
+}
+
+/** ProductRepository.loadForUpdate: TypeORM's findOne with a pessimistic write lock. */
+const PRODUCT_FOR_UPDATE =
+  'SELECT "ProductEntity"."id" AS "ProductEntity_id", "ProductEntity"."sku" AS "ProductEntity_sku", "ProductEntity"."name" AS "ProductEntity_name", ' +
+  '"ProductEntity"."description" AS "ProductEntity_description", "ProductEntity"."price_cents" AS "ProductEntity_price_cents", ' +
+  '"ProductEntity"."currency" AS "ProductEntity_currency", "ProductEntity"."stock_on_hand" AS "ProductEntity_stock_on_hand", ' +
+  '"ProductEntity"."version" AS "ProductEntity_version", "ProductEntity"."owner_id" AS "ProductEntity_owner_id", ' +
+  '"ProductEntity"."created_at" AS "ProductEntity_created_at", "ProductEntity"."updated_at" AS "ProductEntity_updated_at", ' +
+  '"ProductEntity"."deleted_at" AS "ProductEntity_deleted_at" FROM "products" "ProductEntity" ' +
+  'WHERE (("ProductEntity"."id" = $1) AND ("ProductEntity"."deleted_at" IS NULL)) LIMIT 1 FOR UPDATE';
+
 const AUDIT_INSERT =
   'INSERT INTO "audit_events"("id", "occurred_at", "actor_sub", "actor_issuer", "actor_client_id", "api_key_id", "action", ' +
   '"resource_type", "resource_id", "changes", "request_id", "ip", "user_agent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
 
 /**
- * The SQL of POST /v1/products as src/products/commands/create-product/create-product.handler.ts sends it through
- * TypeORM (the texts are TypeORM's own, so the server parses and plans the same statements), with the same values:
- * a product row, then an audit row with the before/after of every audited field.
+ * POST /v1/products: the product row and its audit event. Where the schema has an outbox, the app runs every product
+ * command through its command runner, which first loads and locks the product (for a create, a lookup that finds
+ * nothing), and appends the outbox event: so does this.
  */
 export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix: string): Promise<Baseline> {
-  const outbox = await outboxInsert(pool);
+  const schema = await schemaOf(pool);
+  const product = (s: TxState) => productJson(s, `${skuPrefix}${s.n}`, who.sub, 0, 1);
   const statements: Statement[] = [
-    {
-      text:
-        'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
-        '"owner_id", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING "stock_on_hand"',
-      values: (n, s) => [s.productId, `${skuPrefix}${n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now],
-    },
+    ...(schema.outbox ? [{ text: PRODUCT_FOR_UPDATE, values: (s: TxState) => [s.productId] }] : []),
+    schema.softDelete
+      ? {
+          text:
+            'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
+            '"owner_id", "created_at", "updated_at", "deleted_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING "stock_on_hand"',
+          values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now, null],
+        }
+      : {
+          text:
+            'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
+            '"owner_id", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING "stock_on_hand"',
+          values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now],
+        },
     {
       text: AUDIT_INSERT,
-      values: (n, s) =>
-        auditValues(s, who, 'products.create', s.productId, {
-          sku: { before: null, after: `${skuPrefix}${n}` },
+      values: (s) =>
+        auditValues(s, who, 'products.create', {
+          sku: { before: null, after: `${skuPrefix}${s.n}` },
           name: { before: null, after: 'Bench product' },
           priceCents: { before: null, after: 1299 },
           currency: { before: null, after: 'EUR' },
@@ -43,53 +72,106 @@ export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix
           ownerId: { before: null, after: who.sub },
         }),
     },
-    ...(outbox ? [outbox] : []),
   ];
+  if (schema.outbox) statements.push(outboxInsert('ProductCreated', 1, (s) => ({ product: product(s) })));
   return { available: true, transaction: transaction(statements) };
 }
 
 /**
- * POST /v1/products/{id}/stock-adjustments (+1) as the contract describes it, in the fewest round trips: one UPDATE
- * that checks and changes the stock, a stock_movements row, an audit row, and an outbox row if there is an outbox.
- * The movement's columns are read from the database, so the row is as wide as the app's.
+ * POST /v1/products/{id}/stock-adjustments {delta: 1}: the product locked and read, its stock and version updated, the
+ * movement, the audit event, the outbox event. Over `count` products of the baseline database (created here if it
+ * has fewer), in turn, as the app's scenario goes over the seeded ones.
  */
-export async function adjustStockBaseline(pool: pg.Pool, who: Actor, productIds: string[]): Promise<Baseline> {
-  const movement = await genericInsert(pool, 'stock_movements', {
-    product_id: (s) => s.productId,
-    delta: () => 1,
-    reason: () => 'bench',
-    stock_after: (s) => s.result?.rows[0]?.stock_on_hand,
-    stock_on_hand: (s) => s.result?.rows[0]?.stock_on_hand,
-  });
-  if (!movement) return { available: false, reason: 'no stock_movements table on this branch' };
-  const outbox = await outboxInsert(pool);
+export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: number, skuPrefix: string): Promise<Baseline> {
+  const schema = await schemaOf(pool);
+  if (!schema.stockMovements) return { available: false, reason: 'no stock_movements table on this branch' };
+  const ids = await productsToAdjust(pool, who, count, skuPrefix);
+  const after = (s: TxState) => ({ stock: s.product!.ProductEntity_stock_on_hand + 1, version: s.product!.ProductEntity_version + 1 });
   const statements: Statement[] = [
+    { text: PRODUCT_FOR_UPDATE, values: (s) => [s.productId] },
+    {
+      text: 'UPDATE "products" SET "stock_on_hand" = $1, "version" = $2, "updated_at" = $3 WHERE ("id" = $4 AND "version" = $5)',
+      values: (s) => [after(s).stock, after(s).version, s.now, s.productId, s.product!.ProductEntity_version],
+    },
     {
       text:
-        'UPDATE "products" SET "stock_on_hand" = "stock_on_hand" + $2, "version" = "version" + 1, "updated_at" = $3 ' +
-        'WHERE "id" = $1 AND "stock_on_hand" + $2 >= 0 RETURNING "stock_on_hand", "version"',
-      values: (_, s) => [s.productId, 1, s.now],
+        'INSERT INTO "stock_movements"("id", "product_id", "product_version", "delta", "reason", "stock_after", "occurred_at") ' +
+        'VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      values: (s) => [s.eventId, s.productId, after(s).version, 1, 'bench', after(s).stock, s.now],
     },
-    movement,
     {
       text: AUDIT_INSERT,
-      values: (_, s) => {
-        const after = s.result?.rows[0]?.stock_on_hand as number;
-        return auditValues(s, who, 'products.adjust-stock', s.productId, { stockOnHand: { before: after - 1, after } });
-      },
+      values: (s) =>
+        auditValues(s, who, 'products.adjust-stock', {
+          stockOnHand: { before: s.product!.ProductEntity_stock_on_hand, after: after(s).stock },
+          movement: { before: null, after: { id: s.eventId, delta: 1, reason: 'bench' } },
+        }),
     },
-    ...(outbox ? [outbox] : []),
   ];
-  return { available: true, transaction: transaction(statements, (n) => productIds[n % productIds.length]!) };
+  if (schema.outbox) {
+    statements.push(
+      outboxInsert('StockAdjusted', (s) => after(s).version, (s) => ({
+        movement: { id: s.eventId, delta: 1, reason: 'bench', stockAfter: after(s).stock },
+        product: productJson(s, 'bench', who.sub, after(s).stock, after(s).version),
+      })),
+    );
+  }
+  return { available: true, transaction: transaction(statements, (n) => ids[n % ids.length]!) };
 }
 
-export interface Actor {
-  sub: string;
-  issuer: string;
+interface Schema {
+  softDelete: boolean;
+  stockMovements: boolean;
+  outbox: boolean;
 }
 
-function auditValues(s: TxState, who: Actor, action: string, resourceId: string, changes: object): unknown[] {
-  return [s.auditId, s.now, who.sub, who.issuer, 'bench', null, action, 'product', resourceId, JSON.stringify(changes), s.requestId, '127.0.0.1', 'autocannon'];
+async function schemaOf(pool: pg.Pool): Promise<Schema> {
+  const { rows } = await pool.query<Schema>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'products' AND column_name = 'deleted_at') AS "softDelete",
+            to_regclass('stock_movements') IS NOT NULL AS "stockMovements",
+            to_regclass('outbox_events') IS NOT NULL AS outbox`,
+  );
+  return rows[0]!;
+}
+
+async function productsToAdjust(pool: pg.Pool, who: Actor, count: number, skuPrefix: string): Promise<string[]> {
+  const have = async () => (await pool.query<{ id: string }>('SELECT id FROM products ORDER BY created_at, id LIMIT $1', [count])).rows.map((r) => r.id);
+  let ids = await have();
+  if (ids.length < count) {
+    const create = await createProductBaseline(pool, who, skuPrefix);
+    if (!create.available) throw new Error(create.reason);
+    const client = await pool.connect();
+    try {
+      for (let i = ids.length; i < count; i++) {
+        await client.query('BEGIN');
+        await create.transaction.run(client);
+        await client.query('COMMIT');
+      }
+    } finally {
+      client.release();
+    }
+    ids = await have();
+  }
+  return ids;
+}
+
+function productJson(s: TxState, sku: string, owner: string, stockOnHand: number, version: number): object {
+  const at = s.now.toISOString();
+  return { id: s.productId, sku, name: 'Bench product', description: null, priceCents: 1299, currency: 'EUR', stockOnHand, version, ownerId: owner, createdAt: at, updatedAt: at };
+}
+
+/** UnitOfWork's own INSERT (src/outbox), not TypeORM's. */
+function outboxInsert(type: string, version: number | ((s: TxState) => number), payload: (s: TxState) => object): Statement {
+  return {
+    text:
+      'INSERT INTO outbox_events (id, type, stream_type, stream_id, stream_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ' +
+      'RETURNING transaction_id::text AS "transactionId", position::text AS position',
+    values: (s) => [randomUUID(), type, 'product', s.productId, typeof version === 'number' ? version : version(s), JSON.stringify(payload(s)), s.now],
+  };
+}
+
+function auditValues(s: TxState, who: Actor, action: string, changes: object): unknown[] {
+  return [s.auditId, s.now, who.sub, who.issuer, 'bench', null, action, 'product', s.productId, JSON.stringify(changes), s.requestId, '127.0.0.1', 'autocannon'];
 }
 
 function transaction(statements: Statement[], productFor?: (n: number) => string): SqlTransaction {
@@ -98,53 +180,19 @@ function transaction(statements: Statement[], productFor?: (n: number) => string
     statements: statements.map((s) => s.text),
     async run(client) {
       const n = count++;
-      const state: TxState = { now: new Date(), productId: productFor?.(n) ?? randomUUID(), auditId: randomUUID(), requestId: randomUUID() };
+      const state: TxState = {
+        n,
+        now: new Date(),
+        productId: productFor?.(n) ?? randomUUID(),
+        auditId: randomUUID(),
+        eventId: randomUUID(),
+        requestId: randomUUID(),
+      };
       for (const statement of statements) {
-        const result = await client.query(statement.text, statement.values(n, state));
-        // The first statement's result (the UPDATE's RETURNING) feeds the later rows, as in a handler.
-        state.result ??= result;
+        const result = await client.query(statement.text, statement.values(state));
+        // The locked product, when there is one: a stock adjustment computes its rows from it.
+        state.product ??= result.rows[0]?.ProductEntity_version === undefined ? undefined : (result.rows[0] as ProductRow);
       }
     },
   };
-}
-
-/** An outbox row per write, when the schema has an outbox (a table whose name starts with "outbox"). */
-async function outboxInsert(pool: pg.Pool): Promise<Statement | null> {
-  const { rows } = await pool.query<{ name: string }>(
-    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name LIKE 'outbox%' ORDER BY 1 LIMIT 1`,
-  );
-  return rows[0] ? genericInsert(pool, rows[0].name, {}) : null;
-}
-
-type Filler = (s: TxState) => unknown;
-
-/**
- * An INSERT of one row into `table` for a table this branch does not know: `known` columns by name, the other
- * required ones by type (a fresh uuid, a short text, 1, now, {}); nullable columns and those with a default are left
- * out (an outbox row is unpublished). Null when the table does not exist.
- */
-async function genericInsert(pool: pg.Pool, table: string, known: Record<string, Filler>): Promise<Statement | null> {
-  const { rows } = await pool.query<{ name: string; type: string; optional: boolean }>(
-    `SELECT column_name AS name, data_type AS type,
-            column_default IS NOT NULL OR is_identity = 'YES' OR is_nullable = 'YES' AS optional
-       FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position`,
-    [table],
-  );
-  if (rows.length === 0) return null;
-  const columns = rows.filter((c) => known[c.name] || !c.optional);
-  const fill = columns.map((c) => known[c.name] ?? byType(table, c.name, c.type));
-  return {
-    text: `INSERT INTO "${table}"(${columns.map((c) => `"${c.name}"`).join(', ')}) VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
-    values: (_, s) => fill.map((f) => f(s)),
-  };
-}
-
-function byType(table: string, column: string, type: string): Filler {
-  if (column === 'id' || type === 'uuid') return () => randomUUID();
-  if (type === 'text' || type.startsWith('character')) return () => 'bench';
-  if (['integer', 'bigint', 'smallint', 'numeric'].includes(type)) return () => 1;
-  if (type.startsWith('timestamp')) return (s) => s.now;
-  if (type === 'jsonb' || type === 'json') return () => '{}';
-  if (type === 'boolean') return () => false;
-  throw new Error(`The baseline cannot fill ${table}.${column} (${type}): write its statement in bench/sql-baselines.ts`);
 }
