@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+
+/**
+ * The write baselines: the app's transaction for one request, sent directly through `pg` (statement texts as TypeORM
+ * writes them, so PostgreSQL parses and plans the same statements, with values of the same shape). They run in a
+ * database of their own (see openBaselineDatabase), migrated like the app's.
+ */
+type Statement = { text: string; values: (s: TxState) => unknown[] };
+type TxState = { n: number; now: Date; productId: string; auditId: string; eventId: string; requestId: string; product?: ProductRow };
+type ProductRow = { ProductEntity_stock_on_hand: number; ProductEntity_version: number };
+
+export interface SqlTransaction {
+  /** The statements between BEGIN and COMMIT, as the report prints them. */
+  statements: string[];
+  run(client: pg.PoolClient): Promise<void>;
+}
+
+export type Baseline = { available: true; transaction: SqlTransaction } | { available: false; reason: string };
+
+export interface Actor {
+  sub: string;
+  issuer: string;
+}
+
+/** ProductRepository.loadForUpdate: TypeORM's findOne with a pessimistic write lock. */
+const PRODUCT_FOR_UPDATE =
+  'SELECT "ProductEntity"."id" AS "ProductEntity_id", "ProductEntity"."sku" AS "ProductEntity_sku", "ProductEntity"."name" AS "ProductEntity_name", ' +
+  '"ProductEntity"."description" AS "ProductEntity_description", "ProductEntity"."price_cents" AS "ProductEntity_price_cents", ' +
+  '"ProductEntity"."currency" AS "ProductEntity_currency", "ProductEntity"."stock_on_hand" AS "ProductEntity_stock_on_hand", ' +
+  '"ProductEntity"."version" AS "ProductEntity_version", "ProductEntity"."owner_id" AS "ProductEntity_owner_id", ' +
+  '"ProductEntity"."created_at" AS "ProductEntity_created_at", "ProductEntity"."updated_at" AS "ProductEntity_updated_at", ' +
+  '"ProductEntity"."deleted_at" AS "ProductEntity_deleted_at" FROM "products" "ProductEntity" ' +
+  'WHERE (("ProductEntity"."id" = $1) AND ("ProductEntity"."deleted_at" IS NULL)) LIMIT 1 FOR UPDATE';
+
+const AUDIT_INSERT =
+  'INSERT INTO "audit_events"("id", "occurred_at", "actor_sub", "actor_issuer", "actor_client_id", "api_key_id", "action", ' +
+  '"resource_type", "resource_id", "changes", "request_id", "ip", "user_agent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
+
+/**
+ * POST /v1/products: the product row and its audit event. Where the schema has an outbox, the app runs every product
+ * command through its command runner, which first loads and locks the product (for a create, a lookup that finds
+ * nothing), and appends the outbox event: so does this.
+ */
+export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix: string): Promise<Baseline> {
+  const schema = await schemaOf(pool);
+  const product = (s: TxState) => productJson(s, `${skuPrefix}${s.n}`, who.sub, 0, 1);
+  const statements: Statement[] = [
+    ...(schema.outbox ? [{ text: PRODUCT_FOR_UPDATE, values: (s: TxState) => [s.productId] }] : []),
+    schema.softDelete
+      ? {
+          text:
+            'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
+            '"owner_id", "created_at", "updated_at", "deleted_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING "stock_on_hand"',
+          values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now, null],
+        }
+      : {
+          text:
+            'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
+            '"owner_id", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING "stock_on_hand"',
+          values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now],
+        },
+    {
+      text: AUDIT_INSERT,
+      values: (s) =>
+        auditValues(s, who, 'products.create', {
+          sku: { before: null, after: `${skuPrefix}${s.n}` },
+          name: { before: null, after: 'Bench product' },
+          priceCents: { before: null, after: 1299 },
+          currency: { before: null, after: 'EUR' },
+          stockOnHand: { before: null, after: 0 },
+          ownerId: { before: null, after: who.sub },
+        }),
+    },
+  ];
+  if (schema.outbox) statements.push(outboxInsert('ProductCreated', 1, (s) => ({ product: product(s) })));
+  return { available: true, transaction: transaction(statements) };
+}
+
+/**
+ * POST /v1/products/{id}/stock-adjustments {delta: 1}: the product locked and read, its stock and version updated, the
+ * movement, the audit event, the outbox event. Over `count` products of the baseline database (created here if it
+ * has fewer), in turn, as the app's scenario goes over the seeded ones.
+ */
+export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: number, skuPrefix: string): Promise<Baseline> {
+  const schema = await schemaOf(pool);
+  if (!schema.stockMovements) return { available: false, reason: 'no stock_movements table on this branch' };
+  const ids = await productsToAdjust(pool, who, count, skuPrefix);
+  const after = (s: TxState) => ({ stock: s.product!.ProductEntity_stock_on_hand + 1, version: s.product!.ProductEntity_version + 1 });
+  const statements: Statement[] = [
+    { text: PRODUCT_FOR_UPDATE, values: (s) => [s.productId] },
+    {
+      text: 'UPDATE "products" SET "stock_on_hand" = $1, "version" = $2, "updated_at" = $3 WHERE ("id" = $4 AND "version" = $5)',
+      values: (s) => [after(s).stock, after(s).version, s.now, s.productId, s.product!.ProductEntity_version],
+    },
+    {
+      text:
+        'INSERT INTO "stock_movements"("id", "product_id", "product_version", "delta", "reason", "stock_after", "occurred_at") ' +
+        'VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      values: (s) => [s.eventId, s.productId, after(s).version, 1, 'bench', after(s).stock, s.now],
+    },
+    {
+      text: AUDIT_INSERT,
+      values: (s) =>
+        auditValues(s, who, 'products.adjust-stock', {
+          stockOnHand: { before: s.product!.ProductEntity_stock_on_hand, after: after(s).stock },
+          movement: { before: null, after: { id: s.eventId, delta: 1, reason: 'bench' } },
+        }),
+    },
+  ];
+  if (schema.outbox) {
+    statements.push(
+      outboxInsert('StockAdjusted', (s) => after(s).version, (s) => ({
+        movement: { id: s.eventId, delta: 1, reason: 'bench', stockAfter: after(s).stock },
+        product: productJson(s, 'bench', who.sub, after(s).stock, after(s).version),
+      })),
+    );
+  }
+  return { available: true, transaction: transaction(statements, (n) => ids[n % ids.length]!) };
+}
+
+interface Schema {
+  softDelete: boolean;
+  stockMovements: boolean;
+  outbox: boolean;
+}
+
+async function schemaOf(pool: pg.Pool): Promise<Schema> {
+  const { rows } = await pool.query<Schema>(
+    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'products' AND column_name = 'deleted_at') AS "softDelete",
+            to_regclass('stock_movements') IS NOT NULL AS "stockMovements",
+            to_regclass('outbox_events') IS NOT NULL AS outbox`,
+  );
+  return rows[0]!;
+}
+
+async function productsToAdjust(pool: pg.Pool, who: Actor, count: number, skuPrefix: string): Promise<string[]> {
+  const have = async () => (await pool.query<{ id: string }>('SELECT id FROM products ORDER BY created_at, id LIMIT $1', [count])).rows.map((r) => r.id);
+  let ids = await have();
+  if (ids.length < count) {
+    const create = await createProductBaseline(pool, who, skuPrefix);
+    if (!create.available) throw new Error(create.reason);
+    const client = await pool.connect();
+    try {
+      for (let i = ids.length; i < count; i++) {
+        await client.query('BEGIN');
+        await create.transaction.run(client);
+        await client.query('COMMIT');
+      }
+    } finally {
+      client.release();
+    }
+    ids = await have();
+  }
+  return ids;
+}
+
+function productJson(s: TxState, sku: string, owner: string, stockOnHand: number, version: number): object {
+  const at = s.now.toISOString();
+  return { id: s.productId, sku, name: 'Bench product', description: null, priceCents: 1299, currency: 'EUR', stockOnHand, version, ownerId: owner, createdAt: at, updatedAt: at };
+}
+
+/** UnitOfWork's own INSERT (src/outbox), not TypeORM's. */
+function outboxInsert(type: string, version: number | ((s: TxState) => number), payload: (s: TxState) => object): Statement {
+  return {
+    text:
+      'INSERT INTO outbox_events (id, type, stream_type, stream_id, stream_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ' +
+      'RETURNING transaction_id::text AS "transactionId", position::text AS position',
+    values: (s) => [randomUUID(), type, 'product', s.productId, typeof version === 'number' ? version : version(s), JSON.stringify(payload(s)), s.now],
+  };
+}
+
+function auditValues(s: TxState, who: Actor, action: string, changes: object): unknown[] {
+  return [s.auditId, s.now, who.sub, who.issuer, 'bench', null, action, 'product', s.productId, JSON.stringify(changes), s.requestId, '127.0.0.1', 'autocannon'];
+}
+
+function transaction(statements: Statement[], productFor?: (n: number) => string): SqlTransaction {
+  let count = 0;
+  return {
+    statements: statements.map((s) => s.text),
+    async run(client) {
+      const n = count++;
+      const state: TxState = {
+        n,
+        now: new Date(),
+        productId: productFor?.(n) ?? randomUUID(),
+        auditId: randomUUID(),
+        eventId: randomUUID(),
+        requestId: randomUUID(),
+      };
+      for (const statement of statements) {
+        const result = await client.query(statement.text, statement.values(state));
+        // The locked product, when there is one: a stock adjustment computes its rows from it.
+        state.product ??= result.rows[0]?.ProductEntity_version === undefined ? undefined : (result.rows[0] as ProductRow);
+      }
+    },
+  };
+}
