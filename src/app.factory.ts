@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
 import { AccessLog, logOptions } from './http/log-options.js';
+import { refuseUnstorableText } from './http/text-guard.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
@@ -20,6 +21,8 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bufferLogs: true,
+    // Fastify's own JSON parser only: Nest's default would add form bodies, and writes take JSON alone (else 415).
+    bodyParser: false,
   });
   app.useLogger(app.get(Logger));
   app.useGlobalPipes(createValidationPipe());
@@ -27,6 +30,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   const fastify = app.getHttpAdapter().getInstance();
   // Writes take JSON only: anything else is a 415 rather than a string the validators would have to guess at.
   fastify.removeContentTypeParser(['text/plain']);
+  fastify.addHook('preValidation', refuseUnstorableText);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();

@@ -33,8 +33,8 @@ function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest, r
  * The one place that decides who may call what, and charges the request to the right budget, applied to every
  * route (closed by default):
  * - reads (GET/HEAD) need a valid API key, charged per key; routes with @RequireScopes also need a user token;
- * - writes need a user token, charged per user; an API key alone is refused with 405, and one that comes along must
- *   be valid;
+ * - writes need a user token, charged per user; a valid API key alone is refused with 405 (an invalid one is a 401),
+ *   and one that comes along with a token must be valid;
  * - @UserTokenRead routes are reads checked like writes (a user token, a key optional), but never a 405;
  * - scopes are checked last, so a 403 always means "you are known, but may not";
  * - a request refused for its credentials (401) is charged to its address; when that budget is spent, keys not yet
@@ -82,26 +82,36 @@ export class AccessGuard implements CanActivate {
   ): Promise<void> {
     const hasBearer = BEARER.test(request.headers.authorization ?? '');
     if (READ_METHODS.has(request.method) && !userTokenRead) {
-      await this.verifyApiKey(request, reply, rawKey);
+      await this.verifyApiKey(request, reply, rawKey, 'read');
       await this.rateLimits.chargeRead(request.apiKey!, reply);
       if (scopes.length === 0) return;
       if (!hasBearer) throw bearerRequired();
       await this.verifyToken(request, reply);
     } else {
-      if (!hasBearer) throw rawKey !== undefined && !userTokenRead ? apiKeyCannotWrite() : bearerRequired();
+      if (!hasBearer) {
+        if (rawKey === undefined || userTokenRead) throw bearerRequired();
+        // A key that is not valid is a 401 like on a read; a valid one still cannot write: it names no user.
+        await this.verifyApiKey(request, reply, rawKey, 'write');
+        throw apiKeyCannotWrite();
+      }
       // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
       await this.verifyToken(request, reply);
       await this.rateLimits.chargeWrite(request.user!, reply);
-      if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey);
+      if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey, 'write');
     }
   }
 
   /** Every fault of the key gets the same 401 (the strategy logs the reason); a database failure is not one. */
-  private async verifyApiKey(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined): Promise<void> {
-    if (rawKey === undefined) throw apiKeyRequired();
+  private async verifyApiKey(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    rawKey: string | undefined,
+    on: 'read' | 'write',
+  ): Promise<void> {
+    if (rawKey === undefined) throw apiKeyRequired(on);
     await this.rateLimits.gateKeyLookup(rawKey, request.ip);
     const { principal } = await authenticate<ApiKeyPrincipal>(this.apiKeyStrategy, request, reply);
-    if (!principal) throw apiKeyRequired();
+    if (!principal) throw apiKeyRequired(on);
     request.apiKey = principal;
     this.rateLimits.keyAccepted(rawKey);
   }

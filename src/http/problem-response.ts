@@ -2,6 +2,20 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, STATUS_TITLES, type ProblemInit } from './problem.js';
 
+const TOO_LARGE = 'The request body is larger than this server accepts.';
+const JSON_ONLY = 'Send the body as application/json.';
+
+/** Connection failures and server shutdowns (SQLSTATE classes 08 and 57P) say "try later", not "we broke". */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
+  const code = String(e?.driverError?.code ?? e?.code ?? '');
+  return (
+    /^(08|57P)/.test(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
+    (typeof e?.message === 'string' && /Connection terminated|timeout exceeded when trying to connect/.test(e.message))
+  );
+}
+
 interface FastifyLikeError {
   statusCode?: number;
   code?: string;
@@ -14,8 +28,13 @@ interface FastifyLikeError {
  */
 export function toProblem(error: unknown): ProblemInit {
   if (error instanceof ProblemException) return error.problem;
+  if (isDatabaseUnavailable(error)) {
+    return { status: 503, detail: 'The database is unavailable; try again shortly.', headers: { 'retry-after': '5' } };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
+    if (status === 413) return { status, detail: TOO_LARGE };
+    if (status === 415) return { status, detail: JSON_ONLY };
     const body = error.getResponse();
     const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
     const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
@@ -25,17 +44,17 @@ export function toProblem(error: unknown): ProblemInit {
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     switch (fe.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return { status: 413, detail: 'The request body is larger than this server accepts.' };
+        return { status: 413, detail: TOO_LARGE };
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-        return { status: fe.statusCode, detail: 'Send the body as application/json.' };
+        return { status: fe.statusCode, detail: JSON_ONLY };
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
         return { status: 400, detail: 'The body is empty; send a JSON object.' };
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       default:
         if (error instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY')
           return { status: 400, detail: 'The body is not valid JSON.' };
-        return { status: fe.statusCode, detail: fe.statusCode === 415 ? 'Send the body as application/json.' : undefined };
+        return { status: fe.statusCode, detail: fe.statusCode === 415 ? JSON_ONLY : undefined };
     }
   }
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred.' };

@@ -58,6 +58,24 @@ describe('access: API keys read, user tokens write', () => {
     assert.equal(await countProducts(body.sku), 0);
   });
 
+  it('a write with an invalid API key is a 401 with a Bearer challenge, with or without a token', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    for (const headers of [apiKey('garbage'), { ...apiKey('garbage'), ...bearer(token) }]) {
+      const body = newProduct();
+      const res = await t.request('POST', '/v1/products', { headers, body });
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+"$/);
+      assert.equal(await countProducts(body.sku), 0);
+    }
+  });
+
+  it('challenges start as the contract quotes them', async () => {
+    const bad = await t.request('POST', '/v1/products', { headers: bearer('not.a.jwt'), body: newProduct() });
+    assert.match(bad.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+    const scope = await t.request('POST', '/v1/products', { headers: bearer(await t.token({ scope: 'audit:read' })), body: newProduct() });
+    assert.match(scope.headers.get('www-authenticate') ?? '', /^Bearer error="insufficient_scope", scope="products:write"/);
+  });
+
   it('401 with a Bearer challenge for a write with no credentials', async () => {
     const res = await t.request('POST', '/v1/products', { body: newProduct() });
     assert.equal(res.status, 401);

@@ -46,3 +46,37 @@ describe('http: health, docs, request ids', () => {
     assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
   });
 });
+
+describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  it('a NUL or an unpaired surrogate in a query or a body is a 400 naming the field, never a 500', async () => {
+    const { key } = await t.createApiKey();
+    const q = await t.request('GET', '/v1/products?q=%00', { headers: { 'x-api-key': key } });
+    assert.equal(q.status, 400);
+    assert.deepEqual(q.body.errors.map((e: { field: string }) => e.field), ['q']);
+    const token = await t.token({ scope: 'products:write' });
+    for (const name of ['a\u0000b', 'a\ud800b', '\udc00']) {
+      const res = await t.request('POST', '/v1/products', {
+        headers: { authorization: `Bearer ${token}` },
+        body: { sku: 'NUL-1', name, priceCents: 1, currency: 'EUR' },
+      });
+      assert.equal(res.status, 400, JSON.stringify(name));
+      assert.equal(res.body.errors[0].field, 'name');
+    }
+  });
+
+  it('a form-encoded write is a 415', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    const res = await t.request('POST', '/v1/products', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      rawBody: 'sku=FORM-1&name=x&priceCents=1&currency=EUR',
+    });
+    assert.equal(res.status, 415);
+    assert.equal(res.body.detail, 'Send the body as application/json.');
+  });
+});

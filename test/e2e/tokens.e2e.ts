@@ -15,7 +15,7 @@ const newProduct = () => ({ sku: unique('TOK'), name: 'Token test', priceCents: 
 
 function assertInvalidToken(res: HttpResult, label: string): void {
   assert.equal(res.status, 401, `${label}: status`);
-  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="[^"]+", error="invalid_token"$/, `${label}: challenge`);
+  assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token", realm="[^"]+"$/, `${label}: challenge`);
   assert.equal(res.headers.get('content-type'), PROBLEM, `${label}: problem body`);
 }
 
@@ -334,7 +334,7 @@ describe('user tokens: every rule of RFC 8725 / RFC 9068, against a real OpenID 
     for (const claims of [{ scope: 'audit:read' }, { scope: undefined }, { scope: 'products:writer' }, { scope: undefined, scp: ['products:write:x'] }]) {
       const res = await write(await forge({ claims }));
       assert.equal(res.status, 403, JSON.stringify(claims));
-      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="cqrs-reference", error="insufficient_scope", scope="products:write"');
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer error="insufficient_scope", scope="products:write", realm="cqrs-reference"');
     }
     const real403 = await write(await idp.issueToken({ clientId: 'bob', scope: 'audit:read' }));
     assert.equal(real403.status, 403);
