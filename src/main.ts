@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
 import { openDatabaseServer } from './database/database-server.js';
@@ -16,6 +19,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     try {
+      await drainHttp(app);
       await app.close();
     } finally {
       // The pool closes first, then the server it was talking to.
@@ -29,6 +33,19 @@ async function main(): Promise<void> {
 
   await app.listen({ port: config.http.port, host: config.http.host });
   console.log(`Listening on http://${config.http.host}:${config.http.port} (docs at /docs)`);
+}
+
+/**
+ * Stops taking requests and lets those in flight finish (at most 10 s) before Nest's shutdown closes the pool under
+ * them. Keep-alive connections are closed as soon as they are idle, so a client's open socket does not hold us up.
+ */
+async function drainHttp(app: NestFastifyApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const closed = app.getHttpAdapter().getInstance().close();
+  const sweep = setInterval(() => server.closeIdleConnections(), 100);
+  await Promise.race([closed, sleep(10_000)]);
+  clearInterval(sweep);
+  server.closeAllConnections();
 }
 
 main().catch((e) => {
