@@ -223,7 +223,7 @@ describe('api keys: lifecycle through the API', () => {
     assert.equal(n, 1, 'a refused rotation creates no key');
   });
 
-  it('DELETE revokes: the next request with the key is 401; again is 204 and changes nothing', async () => {
+  it('DELETE revokes: the next request with the key is 401; again is 204, changes nothing and is audited as such', async () => {
     const k = (await create()).body;
     assert.equal(await read(k.key), 200);
     const res = await revoke(k.id);
@@ -236,8 +236,10 @@ describe('api keys: lifecycle through the API', () => {
 
     assert.equal((await revoke(k.id)).status, 204);
     assert.equal((await getKey(k.id)).body.revokedAt, listed.revokedAt, 'the first revocation keeps its time');
-    const [{ n }] = await t.db.query(`SELECT count(*)::int AS n FROM audit_events WHERE resource_id = $1 AND action = 'api-keys.revoke'`, [k.id]);
-    assert.equal(n, 1);
+    const rows = await t.db.query(`SELECT changes FROM audit_events WHERE resource_id = $1 AND action = 'api-keys.revoke' ORDER BY occurred_at`, [k.id]);
+    assert.equal(rows.length, 2);
+    assert.ok(rows[0].changes.revokedAt);
+    assert.deepEqual(rows[1].changes, {});
   });
 
   it('DELETE cuts a grace period short', async () => {

@@ -19,10 +19,10 @@ export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand>
     const key = await this.dataSource.transaction(async (tx) => {
       const key = await tx.findOne(ApiKeyEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!key) throw ProblemException.notFound(`No API key ${id}.`);
-      // Already revoked: nothing changes, so nothing is audited; the first revocation keeps its time and author.
-      if (key.revokedAt) return key;
-      const revoked = { ...key, revokedAt: now };
-      await tx.update(ApiKeyEntity, { id }, { revokedAt: now });
+      // Already revoked: the first revocation keeps its time; the repeat is still a successful write, so it is
+      // audited too, with nothing changed (as a PATCH that changes nothing is).
+      const revoked = key.revokedAt ? key : { ...key, revokedAt: now };
+      if (!key.revokedAt) await tx.update(ApiKeyEntity, { id }, { revokedAt: now });
       await this.audit.append(
         tx,
         context,
