@@ -5,6 +5,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
 import { AccessLog, logOptions } from './http/log-options.js';
+import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
@@ -31,6 +32,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  answerMethodNotAllowed(fastify);
   // Every log line written while Nest handles a request carries its id.
   const contextLogger = await app.resolve(PinoLogger);
   fastify.addHook('preHandler', (request, _reply, done) => {
