@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { productsApi } from '../support/products.js';
+import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
 
 const PROBLEM_JSON = 'application/problem+json; charset=utf-8';
 const allowOf = (headers: Headers) => (headers.get('allow') ?? '').split(',').map((m) => m.trim()).sort();
@@ -104,5 +105,85 @@ describe("http edges: requests Node's parser refuses", () => {
 
   it('a request line that is not HTTP is a 400 problem', async () => {
     assertProblem(parseRaw(await rawExchange(t.baseUrl, 'HELLO\r\n\r\n')), 400);
+  });
+});
+
+/** Every one-character change of a cursor: each position replaced by another character of its alphabet. */
+const flips = (cursor: string) =>
+  [...cursor].map((c, i) => cursor.slice(0, i) + (c === 'A' ? 'B' : 'A') + cursor.slice(i + 1));
+
+describe('http edges: cursors are bound to their query and tamper-evident', () => {
+  let t: TestApp;
+  let key: string;
+  let writer: string;
+  before(async () => {
+    t = await startTestApp();
+    key = (await t.createApiKey()).key;
+    writer = await t.token({ sub: unique('writer'), scope: 'products:write inventory:write' });
+  });
+  after(() => t.close());
+
+  const invalidCursor = (res: { status: number; body: any }, what: string) => {
+    assert.equal(res.status, 400, what);
+    assert.deepEqual(res.body.errors, [{ field: 'cursor', messages: ['invalid cursor'] }], what);
+  };
+
+  it('a products cursor works for its own search only, and any changed character is refused', async () => {
+    const api = productsApi(t, key);
+    const [tagA, tagB] = [unique('CA').toUpperCase(), unique('CB').toUpperCase()];
+    for (const tag of [tagA, tagA, tagB, tagB]) assert.equal((await api.create(writer, { sku: `${tag}-${unique('x')}` })).status, 201);
+    const get = (qs: string) => t.request('GET', `/v1/products?${qs}`, { headers: apiKey(key) });
+    const first = await get(`q=${tagA}&limit=1`);
+    const cursor: string = first.body.nextCursor;
+    assert.ok(cursor);
+    const next = await get(`q=${tagA}&limit=1&cursor=${cursor}`);
+    assert.equal(next.status, 200);
+    assert.equal(next.body.data.length, 1);
+    assert.equal((await get(`q=${tagA}&limit=5&cursor=${cursor}`)).status, 200, 'the page size is not part of the query');
+
+    invalidCursor(await get(`q=${tagB}&limit=1&cursor=${cursor}`), 'another search');
+    invalidCursor(await get(`limit=1&cursor=${cursor}`), 'no search');
+    for (const [i, flipped] of flips(cursor).entries()) {
+      invalidCursor(await get(`q=${tagA}&limit=1&cursor=${encodeURIComponent(flipped)}`), `flipped at ${i}`);
+    }
+    invalidCursor(await get(`q=${tagA}&cursor=${cursor}x`), 'appended');
+    invalidCursor(await get(`q=${tagA}&cursor=${cursor.split('.')[0]}`), 'untagged');
+  });
+
+  it("a product's stock-movements cursor does not page another product's movements", async () => {
+    const api = productsApi(t, key);
+    const a = (await api.create(writer)).body.id;
+    const b = (await api.create(writer)).body.id;
+    for (const id of [a, a, b, b]) assert.equal((await api.adjust(id, writer, 1)).status, 201);
+    const cursor: string = (await api.movements(a, '?limit=1')).body.nextCursor;
+    assert.equal((await api.movements(a, `?limit=1&cursor=${cursor}`)).status, 200);
+    invalidCursor(await api.movements(b, `?limit=1&cursor=${cursor}`), 'another product');
+    invalidCursor(await t.request('GET', `/v1/products?cursor=${cursor}`, { headers: apiKey(key) }), 'another list');
+    invalidCursor(await api.movements(a, `?cursor=${flips(cursor)[3]}`), 'flipped');
+  });
+
+  it('audit-events cursors are bound to the filters, api-keys cursors to their list', async () => {
+    const reader = await t.token({ scope: 'audit:read api-keys:manage' });
+    const headers = { ...apiKey(key), ...bearer(reader) };
+    const sub = unique('actor');
+    const actor = await t.token({ sub, scope: 'products:write' });
+    const api = productsApi(t, key);
+    for (let i = 0; i < 2; i++) assert.equal((await api.create(actor)).status, 201);
+    const audit = (qs: string) => t.request('GET', `/v1/audit-events?${qs}`, { headers });
+    const cursor: string = (await audit(`actor=${sub}&limit=1`)).body.nextCursor;
+    assert.ok(cursor);
+    assert.equal((await audit(`actor=${sub}&limit=1&cursor=${cursor}`)).status, 200);
+    assert.equal((await audit(`limit=1&cursor=${cursor}&actor=${sub}`)).status, 200, 'parameter order does not matter');
+    invalidCursor(await audit(`actor=${sub}&action=products.create&cursor=${cursor}`), 'an added filter');
+    invalidCursor(await audit(`cursor=${cursor}`), 'a dropped filter');
+    invalidCursor(await audit(`actor=${sub}x&cursor=${cursor}`), 'another actor');
+
+    await t.createApiKey();
+    await t.createApiKey();
+    const keys = await t.request('GET', '/v1/api-keys?limit=1', { headers: bearer(reader) });
+    const keysCursor: string = keys.body.nextCursor;
+    assert.equal((await t.request('GET', `/v1/api-keys?limit=1&cursor=${keysCursor}`, { headers: bearer(reader) })).status, 200);
+    invalidCursor(await audit(`cursor=${keysCursor}`), 'an api-keys cursor on the audit trail');
+    invalidCursor(await t.request('GET', `/v1/api-keys?cursor=${cursor}`, { headers: bearer(reader) }), 'an audit cursor on api-keys');
   });
 });
