@@ -187,3 +187,100 @@ describe('http edges: cursors are bound to their query and tamper-evident', () =
     invalidCursor(await t.request('GET', `/v1/api-keys?cursor=${cursor}`, { headers: bearer(reader) }), 'an audit cursor on api-keys');
   });
 });
+
+/** The contract's endpoints: method, path, security exactly (one requirement object: every scheme in it is needed). */
+const CONTRACT: [string, string, Record<string, string[]>[] | undefined][] = [
+  ['get', '/v1/products', [{ 'api-key': [] }]],
+  ['get', '/v1/products/{id}', [{ 'api-key': [] }]],
+  ['get', '/v1/products/{id}/stock-movements', [{ 'api-key': [] }]],
+  ['post', '/v1/products', [{ 'user-token': ['products:write'] }]],
+  ['patch', '/v1/products/{id}', [{ 'user-token': ['products:write'] }]],
+  ['delete', '/v1/products/{id}', [{ 'user-token': ['products:write'] }]],
+  ['post', '/v1/products/{id}/stock-adjustments', [{ 'user-token': ['inventory:write'] }]],
+  ['get', '/v1/audit-events', [{ 'api-key': [], 'user-token': ['audit:read'] }]],
+  ['post', '/v1/api-keys', [{ 'user-token': ['api-keys:manage'] }]],
+  ['get', '/v1/api-keys', [{ 'user-token': ['api-keys:manage'] }]],
+  ['post', '/v1/api-keys/{id}/rotate', [{ 'user-token': ['api-keys:manage'] }]],
+  ['delete', '/v1/api-keys/{id}', [{ 'user-token': ['api-keys:manage'] }]],
+  ['get', '/health/live', undefined],
+  ['get', '/health/ready', undefined],
+];
+
+/** The problem answers each kind of operation must declare. */
+function expectedProblems(method: string, security: Record<string, string[]>[] | undefined, hasBody: boolean): string[] {
+  if (!security) return [];
+  const schemes = Object.keys(security[0]);
+  const statuses = ['401', '429'];
+  if (schemes.includes('user-token')) statuses.push('403');
+  if (method !== 'get') statuses.push('403', '405');
+  if (hasBody) statuses.push('400', '413', '415');
+  return [...new Set(statuses)].sort();
+}
+
+describe('http edges: the OpenAPI document states the contract', () => {
+  let t: TestApp;
+  let doc: any;
+  before(async () => {
+    t = await startTestApp();
+    doc = (await t.request('GET', '/docs-json')).body;
+  });
+  after(() => t.close());
+
+  it('every contract endpoint is there with its method, security and scopes exactly', async () => {
+    for (const [method, path, security] of CONTRACT) {
+      const operation = doc.paths[path]?.[method];
+      assert.ok(operation, `${method} ${path} is documented`);
+      assert.deepEqual(operation.security, security, `${method} ${path}`);
+    }
+    assert.equal((await t.request('GET', '/docs')).status, 200);
+  });
+
+  it('declares the standard problem answers by kind, with one Problem schema, rate-limit headers and X-Request-Id', () => {
+    const problem = doc.components.schemas.Problem;
+    assert.deepEqual(Object.keys(problem.properties).sort(), ['detail', 'errors', 'instance', 'requestId', 'status', 'title', 'type']);
+    for (const [method, path, security] of CONTRACT) {
+      const operation = doc.paths[path][method];
+      const what = `${method} ${path}`;
+      const declared = Object.keys(operation.responses);
+      for (const status of expectedProblems(method, security, ['post', 'patch'].includes(method) && !!operation.requestBody)) {
+        assert.ok(declared.includes(status), `${what} declares ${status}`);
+      }
+      for (const [status, response] of Object.entries<any>(operation.responses)) {
+        assert.ok(response.headers?.['X-Request-Id'], `${what} ${status} has X-Request-Id`);
+        if (Number(status) >= 400) {
+          assert.deepEqual(response.content, { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }, `${what} ${status}`);
+        }
+      }
+      if (security) {
+        assert.deepEqual(Object.keys(operation.responses['429'].headers).sort(), ['RateLimit', 'RateLimit-Policy', 'Retry-After', 'X-Request-Id']);
+      }
+    }
+    assert.ok(doc.paths['/v1/products/{id}'].get.responses['304'], 'reads with an ETag declare 304');
+    assert.ok(doc.paths['/v1/products'].post.responses['405'].headers.Allow);
+    assert.ok(doc.paths['/v1/products'].post.responses['401'].headers['WWW-Authenticate']);
+    assert.deepEqual(Object.keys(doc.paths['/v1/products/{id}/stock-adjustments'].post.responses).filter((s) => s === '413' || s === '415'), ['413', '415']);
+  });
+
+  it('OAuth endpoints are URLs even for the dev issuer, which the scheme explains', () => {
+    const scheme = doc.components.securitySchemes['user-token'];
+    assert.match(t.config.auth.issuer, /^urn:/, 'the tests run with the dev issuer');
+    for (const url of [scheme.flows.clientCredentials.tokenUrl, scheme.flows.authorizationCode.tokenUrl, scheme.flows.authorizationCode.authorizationUrl]) {
+      assert.match(url, /^https:\/\/[^/]+\//);
+    }
+    assert.match(scheme.description, /npm run token/);
+  });
+});
+
+describe('http edges: OAuth endpoints of a real issuer', () => {
+  it('are built from an https issuer', async () => {
+    const t = await startTestApp({ AUTH_ISSUER: 'https://id.example.test/realm/' });
+    try {
+      const scheme = (await t.request('GET', '/docs-json')).body.components.securitySchemes['user-token'];
+      assert.equal(scheme.flows.clientCredentials.tokenUrl, 'https://id.example.test/realm/oauth/token');
+      assert.equal(scheme.flows.authorizationCode.authorizationUrl, 'https://id.example.test/realm/authorize');
+      assert.doesNotMatch(scheme.description, /npm run token/);
+    } finally {
+      await t.close();
+    }
+  });
+});
