@@ -4,7 +4,9 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
+import { answerClientError } from './http/client-error.js';
 import { AccessLog, logOptions } from './http/log-options.js';
+import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnstorableText } from './http/text-guard.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
@@ -18,6 +20,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     logController: new AccessLog(),
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: trustProxySetting(config.http.trustProxy) as boolean | string,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bufferLogs: true,
@@ -35,6 +38,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     reply.header(REQUEST_ID_HEADER, request.id);
     done();
   });
+  answerMethodNotAllowed(fastify);
   // Every log line written while Nest handles a request carries its id.
   const contextLogger = await app.resolve(PinoLogger);
   fastify.addHook('preHandler', (request, _reply, done) => {

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/access.decorators.js';
-import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { cursorScope, decodeCursor, encodeCursor } from '../http/cursor.js';
 import { AuditEventPageResponse, AuditEventResponse } from './audit-event.response.js';
 import { ListAuditEventsQuery } from './queries/list-audit-events/list-audit-events.query.js';
 import { ListAuditEventsRequest } from './queries/list-audit-events/list-audit-events.request.js';
@@ -27,7 +27,8 @@ export class AuditEventsQueriesController {
       since: p.since ? new Date(p.since) : undefined,
       until: p.until ? new Date(p.until) : undefined,
     };
-    const page = await this.queries.execute(new ListAuditEventsQuery(filter, p.limit, decodeCursor(p.cursor)));
-    return { data: page.rows.map(AuditEventResponse.from), nextCursor: page.next ? encodeCursor(page.next) : null };
+    const scope = cursorScope('audit-events', { ...filter });
+    const page = await this.queries.execute(new ListAuditEventsQuery(filter, p.limit, decodeCursor(p.cursor, scope)));
+    return { data: page.rows.map(AuditEventResponse.from), nextCursor: page.next ? encodeCursor(page.next, scope) : null };
   }
 }

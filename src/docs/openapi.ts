@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config.js';
 import { documentIdempotency } from '../idempotency/idempotency.openapi.js';
+import { documentStandardResponses } from './standard-responses.js';
 
 /** Every scope a user token can carry, declared once for the OpenAPI document. */
 export const SCOPES: Record<string, string> = {
@@ -12,8 +13,18 @@ export const SCOPES: Record<string, string> = {
   'api-keys:manage': 'Create, list, rotate and revoke API keys',
 };
 
+/**
+ * OAuth endpoints must be URLs; the dev issuer is a URN, so the document then names a placeholder host (RFC 6761
+ * reserves .invalid) and says where development tokens come from.
+ */
+function oauthEndpoints(issuer: string): { tokenUrl: string; authorizationUrl: string; note: string } {
+  const base = /^https?:\/\//i.test(issuer) ? issuer.replace(/\/$/, '') : 'https://identity-provider.invalid';
+  const note = base === issuer.replace(/\/$/, '') ? '' : ` The configured issuer (${issuer}) is not a URL: development tokens come from \`npm run token\`; the URLs here are placeholders.`;
+  return { tokenUrl: `${base}/oauth/token`, authorizationUrl: `${base}/authorize`, note };
+}
+
 export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
-  const tokenUrl = `${config.auth.issuer.replace(/\/$/, '')}/oauth/token`;
+  const { tokenUrl, authorizationUrl, note } = oauthEndpoints(config.auth.issuer);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -28,10 +39,10 @@ export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
       .addOAuth2(
         {
           type: 'oauth2',
-          description: 'User access token (JWT, RFC 9068) from the identity provider, sent as Authorization: Bearer',
+          description: `User access token (JWT, RFC 9068) from the identity provider, sent as Authorization: Bearer.${note}`,
           flows: {
             clientCredentials: { tokenUrl, scopes: SCOPES },
-            authorizationCode: { authorizationUrl: `${config.auth.issuer.replace(/\/$/, '')}/authorize`, tokenUrl, scopes: SCOPES },
+            authorizationCode: { authorizationUrl, tokenUrl, scopes: SCOPES },
           },
         },
         'user-token',
@@ -39,5 +50,6 @@ export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
       .build(),
   );
   documentIdempotency(document);
+  documentStandardResponses(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
 }

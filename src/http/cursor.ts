@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ProblemException } from './problem.js';
 
 /** A keyset position: the sort timestamp and id of the last row of the previous page. */
@@ -8,21 +9,48 @@ export interface Cursor {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function encodeCursor(c: Cursor): string {
-  return Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
+/**
+ * The identity of a list: its name and every filter that shapes it (not the cursor or the limit), canonical so
+ * that the same query always gives the same string, e.g. `audit-events?action=products.create&actor=alice`.
+ */
+export function cursorScope(list: string, filters: Record<string, string | Date | undefined> = {}): string {
+  const params = new URLSearchParams();
+  for (const name of Object.keys(filters).sort()) {
+    const value = filters[name];
+    if (value !== undefined) params.append(name, value instanceof Date ? value.toISOString() : value);
+  }
+  const query = params.toString();
+  return query ? `${list}?${query}` : list;
 }
 
-/** Opaque to clients; anything we did not issue is a 400, never a database error. */
-export function decodeCursor(raw: string | undefined): Cursor | undefined {
+/**
+ * Binds the payload to the list it pages through and catches any change to it. Not a secret MAC: a cursor only
+ * names a position a client could reach by paging anyway; the tag keeps a cursor from being edited or carried over
+ * to another query, where it would silently skip or repeat rows.
+ */
+function tag(payload: string, scope: string): string {
+  return createHash('sha256').update(`${payload}\n${scope}`).digest('base64url').slice(0, 16);
+}
+
+export function encodeCursor(c: Cursor, scope: string): string {
+  const payload = Buffer.from(JSON.stringify([c.at.toISOString(), c.id])).toString('base64url');
+  return `${payload}.${tag(payload, scope)}`;
+}
+
+/** Opaque to clients; anything we did not issue for this very query (same list, same filters) is a 400, never a database error. */
+export function decodeCursor(raw: string | undefined, scope: string): Cursor | undefined {
   if (raw === undefined) return undefined;
-  try {
-    const [at, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    const date = new Date(String(at));
-    if (typeof at === 'string' && typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) {
-      return { at: date, id };
+  const [payload, given, ...rest] = raw.split('.');
+  if (rest.length === 0 && given !== undefined && given === tag(payload, scope)) {
+    try {
+      const [at, id] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown[];
+      const date = new Date(String(at));
+      if (typeof at === 'string' && typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) {
+        return { at: date, id };
+      }
+    } catch {
+      /* fall through */
     }
-  } catch {
-    /* fall through */
   }
   throw ProblemException.badRequest('The cursor is not one this API issued.', [{ field: 'cursor', messages: ['invalid cursor'] }]);
 }

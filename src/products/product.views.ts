@@ -1,5 +1,5 @@
 import type { View } from '../caching/query-cache.js';
-import { encodeCursor } from '../http/cursor.js';
+import { cursorScope, encodeCursor } from '../http/cursor.js';
 import { ProblemException } from '../http/problem.js';
 import { Representation } from '../http/representation.js';
 import { ProductPageResponse, ProductResponse, productEtag } from './product.response.js';
@@ -17,18 +17,24 @@ export const PRODUCT_VIEW: View<GetProductQuery, ProductResponse> = {
   },
 };
 
+/** What a products-list cursor is bound to: the search, not the page size. */
+export const productPageScope = (q: string | undefined) => cursorScope('products', { q });
+export const stockMovementPageScope = (productId: string) => cursorScope(`products/${productId}/stock-movements`);
+
 export const PRODUCT_PAGE_VIEW: View<ListProductsQuery, ProductPageResponse> = {
-  name: 'product-page@1',
-  render(page) {
-    return Representation.of({ data: page.rows.map(ProductResponse.from), nextCursor: page.next ? encodeCursor(page.next) : null });
+  name: 'product-page@2',
+  render(page, { q }) {
+    const nextCursor = page.next ? encodeCursor(page.next, productPageScope(q)) : null;
+    return Representation.of({ data: page.rows.map(ProductResponse.from), nextCursor });
   },
 };
 
 /** A page of a product's movements; a missing (or deleted) product is a 404, never cached. */
 export const STOCK_MOVEMENT_PAGE_VIEW: View<ListStockMovementsQuery, StockMovementPageResponse> = {
-  name: 'stock-movement-page@1',
+  name: 'stock-movement-page@2',
   render(page, { productId }) {
     if (!page) throw ProblemException.notFound(`No product ${productId}.`);
-    return Representation.of({ data: page.rows.map(StockMovementResponse.from), nextCursor: page.next ? encodeCursor(page.next) : null });
+    const nextCursor = page.next ? encodeCursor(page.next, stockMovementPageScope(productId)) : null;
+    return Representation.of({ data: page.rows.map(StockMovementResponse.from), nextCursor });
   },
 };

@@ -7,7 +7,7 @@ import { ApiConditionalRead } from '../http/http-caching.interceptor.js';
 import type { Representation } from '../http/representation.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { ProductPageResponse, ProductResponse } from './product.response.js';
-import { PRODUCT_PAGE_VIEW, PRODUCT_VIEW, STOCK_MOVEMENT_PAGE_VIEW } from './product.views.js';
+import { PRODUCT_PAGE_VIEW, PRODUCT_VIEW, STOCK_MOVEMENT_PAGE_VIEW, productPageScope, stockMovementPageScope } from './product.views.js';
 import { GetProductQuery } from './queries/get-product/get-product.query.js';
 import { ListProductsQuery } from './queries/list-products/list-products.query.js';
 import { ListProductsRequest } from './queries/list-products/list-products.request.js';
@@ -28,7 +28,7 @@ export class ProductsQueriesController {
   @ApiConditionalRead()
   @ApiProblems({ 400: 'limit outside 1..100, or a cursor this API did not issue' })
   list(@Query() params: ListProductsRequest): Promise<Representation<ProductPageResponse>> {
-    return this.queries.execute(new ListProductsQuery(params.limit, decodeCursor(params.cursor), params.q), PRODUCT_PAGE_VIEW);
+    return this.queries.execute(new ListProductsQuery(params.limit, decodeCursor(params.cursor, productPageScope(params.q)), params.q), PRODUCT_PAGE_VIEW);
   }
 
   @Get(':id')
@@ -46,6 +46,6 @@ export class ProductsQueriesController {
   @ApiProblems({ 400: 'Malformed id, limit outside 1..100, or a foreign cursor', 404: 'No such product (or deleted)' })
   @ApiConditionalRead()
   movements(@UuidParam() id: string, @Query() params: ListStockMovementsRequest): Promise<Representation<StockMovementPageResponse>> {
-    return this.queries.execute(new ListStockMovementsQuery(id, params.limit, decodeCursor(params.cursor)), STOCK_MOVEMENT_PAGE_VIEW);
+    return this.queries.execute(new ListStockMovementsQuery(id, params.limit, decodeCursor(params.cursor, stockMovementPageScope(id))), STOCK_MOVEMENT_PAGE_VIEW);
   }
 }

@@ -50,7 +50,7 @@ describe('audit trail', () => {
     }
     const first = await t.request('GET', `/v1/audit-events?actor=${sub}&action=products.create&limit=2`, { headers: { ...apiKey(key), ...bearer(reader) } });
     assert.deepEqual(first.body.data.map((e: { resourceId: string }) => e.resourceId), [ids[2], ids[1]]);
-    const second = await t.request('GET', `/v1/audit-events?actor=${sub}&limit=2&cursor=${first.body.nextCursor}`, { headers: { ...apiKey(key), ...bearer(reader) } });
+    const second = await t.request('GET', `/v1/audit-events?actor=${sub}&action=products.create&limit=2&cursor=${first.body.nextCursor}`, { headers: { ...apiKey(key), ...bearer(reader) } });
     assert.deepEqual(second.body.data.map((e: { resourceId: string }) => e.resourceId), [ids[0]]);
     assert.equal(second.body.nextCursor, null);
     const future = await t.request('GET', `/v1/audit-events?actor=${sub}&since=2999-01-01T00:00:00Z`, { headers: { ...apiKey(key), ...bearer(reader) } });

@@ -27,9 +27,9 @@ export class ApiKeysQueriesController {
   @ApiOperation({ summary: 'List API keys, newest first (revoked and rotated ones included)' })
   @ApiOkResponse({ type: ApiKeyPageResponse })
   async list(@Query() params: ListApiKeysRequest): Promise<ApiKeyPageResponse> {
-    const page = await this.queries.execute(new ListApiKeysQuery(params.limit, decodeCursor(params.cursor)));
+    const page = await this.queries.execute(new ListApiKeysQuery(params.limit, decodeCursor(params.cursor, 'api-keys')));
     const now = new Date();
-    return { data: page.rows.map((k) => ApiKeyResponse.from(k, now)), nextCursor: page.next ? encodeCursor(page.next) : null };
+    return { data: page.rows.map((k) => ApiKeyResponse.from(k, now)), nextCursor: page.next ? encodeCursor(page.next, 'api-keys') : null };
   }
 
   @Get(':id')
