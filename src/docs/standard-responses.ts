@@ -45,6 +45,9 @@ function standardStatuses(method: string, operation: OperationObject): string[] 
     statuses.push('403', '405');
     if (operation.requestBody) statuses.push('400', '413', '415');
   }
+  // Path ids and query parameters are validated too: a malformed one is a 400 with the offending field.
+  const params = (operation.parameters ?? []) as { in?: string }[];
+  if (params.some((p) => p.in === 'path' || p.in === 'query')) statuses.push('400');
   return [...new Set(statuses)];
 }
 

@@ -9,10 +9,10 @@ export class ProductResponse {
   @ApiProperty({ example: 'MUG-001' }) sku: string;
   @ApiProperty() name: string;
   @ApiProperty({ type: String, nullable: true }) description: string | null;
-  @ApiProperty({ minimum: 0 }) priceCents: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) priceCents: number;
   @ApiProperty({ example: 'EUR', pattern: '^[A-Z]{3}$' }) currency: string;
-  @ApiProperty({ minimum: 0 }) stockOnHand: number;
-  @ApiProperty() version: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) stockOnHand: number;
+  @ApiProperty({ type: 'integer' }) version: number;
   @ApiProperty({ description: 'The `sub` of the user who created it' }) ownerId: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;

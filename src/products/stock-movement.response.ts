@@ -5,9 +5,9 @@ import type { StockMovement } from './domain/product.js';
 export class StockMovementResponse {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) productId: string;
-  @ApiProperty({ example: -3, description: 'Units added (positive) or taken (negative)' }) delta: number;
+  @ApiProperty({ type: 'integer', example: -3, description: 'Units added (positive) or taken (negative)' }) delta: number;
   @ApiProperty({ example: 'Sold at the counter' }) reason: string;
-  @ApiProperty({ minimum: 0, description: 'Stock on hand right after this movement' }) stockAfter: number;
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'Stock on hand right after this movement' }) stockAfter: number;
   @ApiProperty({ format: 'date-time' }) occurredAt: string;
 
   static from(m: StockMovement): StockMovementResponse {
@@ -24,7 +24,7 @@ export class StockMovementResponse {
 
 export class StockAdjustmentResponse {
   @ApiProperty({ type: StockMovementResponse }) movement: StockMovementResponse;
-  @ApiProperty({ minimum: 0 }) stockOnHand: number;
+  @ApiProperty({ type: 'integer', minimum: 0 }) stockOnHand: number;
 }
 
 export class StockMovementPageResponse {

@@ -80,3 +80,27 @@ describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () 
     assert.equal(res.body.detail, 'Send the body as application/json.');
   });
 });
+
+describe('http: the OpenAPI document types and answers', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  it('declares the contract integers as integers and a 400 wherever ids or queries are validated', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    const product = doc.components.schemas.ProductResponse.properties;
+    for (const field of ['priceCents', 'stockOnHand', 'version']) assert.equal(product[field].type, 'integer', field);
+    assert.equal(doc.components.schemas.CreateProductRequest.properties.priceCents.type, 'integer');
+    for (const [path, method] of [
+      ['/v1/audit-events', 'get'],
+      ['/v1/api-keys', 'get'],
+      ['/v1/api-keys/{id}', 'get'],
+      ['/v1/api-keys/{id}', 'delete'],
+      ['/v1/products/{id}', 'get'],
+    ]) {
+      assert.ok(doc.paths[path][method].responses['400'], `${method} ${path}`);
+    }
+  });
+});

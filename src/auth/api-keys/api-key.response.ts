@@ -21,11 +21,11 @@ export class ApiKeyResponse {
   @ApiProperty({ description: 'The `sub` of the user (or `cli:<os user>`) who created it' }) createdBy: string;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) expiresAt: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) revokedAt: string | null;
-  @ApiProperty({ type: Number, nullable: true, description: "Reads per minute; null: the server's default" })
+  @ApiProperty({ type: 'integer', nullable: true, description: "Reads per minute; null: the server's default" })
   rateLimitPerMinute: number | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Recorded every few seconds, not per request' })
   lastUsedAt: string | null;
-  @ApiProperty({ description: 'Requests authenticated with this key, recorded every few seconds' }) requestCount: number;
+  @ApiProperty({ type: 'integer', description: 'Requests authenticated with this key, recorded every few seconds' }) requestCount: number;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'The key that replaced this one on rotation' })
   replacedBy: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'A rotated key is accepted until then' })

@@ -3,7 +3,7 @@ import { IsInt, IsString, Length, Max, Min, NotEquals } from 'class-validator';
 import { MAX_INT, REASON_MAX_LENGTH } from '../../domain/product-rules.js';
 
 export class AdjustStockRequest {
-  @ApiProperty({ example: -3, description: 'Units added (positive) or taken (negative); never 0', minimum: -MAX_INT, maximum: MAX_INT })
+  @ApiProperty({ type: 'integer', example: -3, description: 'Units added (positive) or taken (negative); never 0', minimum: -MAX_INT, maximum: MAX_INT })
   @IsInt()
   @NotEquals(0, { message: 'delta must not be 0' })
   @Min(-MAX_INT)

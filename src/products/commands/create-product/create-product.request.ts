@@ -30,7 +30,7 @@ export class CreateProductRequest {
   @Length(0, DESCRIPTION_MAX_LENGTH)
   description?: string | null;
 
-  @ApiProperty({ example: 1299, minimum: 0, maximum: MAX_INT })
+  @ApiProperty({ type: 'integer', example: 1299, minimum: 0, maximum: MAX_INT })
   @IsInt()
   @Min(0)
   @Max(MAX_INT)

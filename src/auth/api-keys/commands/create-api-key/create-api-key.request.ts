@@ -16,7 +16,7 @@ export class CreateApiKeyRequest {
   @IsFutureDate()
   expiresAt?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE, description: "Reads per minute; unset: the server's default" })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE, description: "Reads per minute; unset: the server's default" })
   @IsOptional()
   @IsInt()
   @Min(1)

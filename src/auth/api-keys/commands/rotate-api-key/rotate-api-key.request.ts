@@ -5,6 +5,7 @@ import { IsFutureDate } from '../../../../http/is-future-date.js';
 
 export class RotateApiKeyRequest {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: MAX_ROTATION_GRACE_SECONDS,
     description: 'How long the old key keeps working; 0 ends it now. Default: API_KEY_ROTATION_GRACE_SECONDS (86400)',
