@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { RequireScopes } from '../auth/access.decorators.js';
-import { cursorScope, decodeCursor, encodeCursor } from '../http/cursor.js';
+import { cursorScope, decodeCursor, pageBody } from '../http/cursor.js';
 import { AuditEventPageResponse, AuditEventResponse } from './audit-event.response.js';
 import { ListAuditEventsQuery } from './queries/list-audit-events/list-audit-events.query.js';
 import { ListAuditEventsRequest } from './queries/list-audit-events/list-audit-events.request.js';
@@ -29,6 +29,6 @@ export class AuditEventsQueriesController {
     };
     const scope = cursorScope('audit-events', { ...filter });
     const page = await this.queries.execute(new ListAuditEventsQuery(filter, p.limit, decodeCursor(p.cursor, scope)));
-    return { data: page.rows.map(AuditEventResponse.from), nextCursor: page.next ? encodeCursor(page.next, scope) : null };
+    return pageBody(page, AuditEventResponse.from, scope);
   }
 }

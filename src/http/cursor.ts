@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { Page } from '../database/keyset-page.js';
 import { ProblemException } from './problem.js';
 
 /** A keyset position: the sort timestamp and id of the last row of the previous page. */
@@ -53,4 +54,9 @@ export function decodeCursor(raw: string | undefined, scope: string): Cursor | u
     }
   }
   throw ProblemException.badRequest('The cursor is not one this API issued.', [{ field: 'cursor', messages: ['invalid cursor'] }]);
+}
+
+/** The `{ data, nextCursor }` body every list answers with, its cursor bound to the list's scope. */
+export function pageBody<Row, Item>(page: Page<Row>, toItem: (row: Row) => Item, scope: string): { data: Item[]; nextCursor: string | null } {
+  return { data: page.rows.map(toItem), nextCursor: page.next ? encodeCursor(page.next, scope) : null };
 }

@@ -1,5 +1,5 @@
 import type { View } from '../caching/query-cache.js';
-import { cursorScope, encodeCursor } from '../http/cursor.js';
+import { cursorScope, pageBody } from '../http/cursor.js';
 import { ProblemException } from '../http/problem.js';
 import { Representation } from '../http/representation.js';
 import { ProductPageResponse, ProductResponse, productEtag } from './product.response.js';
@@ -24,8 +24,7 @@ export const stockMovementPageScope = (productId: string) => cursorScope(`produc
 export const PRODUCT_PAGE_VIEW: View<ListProductsQuery, ProductPageResponse> = {
   name: 'product-page@2',
   render(page, { q }) {
-    const nextCursor = page.next ? encodeCursor(page.next, productPageScope(q)) : null;
-    return Representation.of({ data: page.rows.map(ProductResponse.from), nextCursor });
+    return Representation.of(pageBody(page, ProductResponse.from, productPageScope(q)));
   },
 };
 
@@ -34,7 +33,6 @@ export const STOCK_MOVEMENT_PAGE_VIEW: View<ListStockMovementsQuery, StockMoveme
   name: 'stock-movement-page@2',
   render(page, { productId }) {
     if (!page) throw ProblemException.notFound(`No product ${productId}.`);
-    const nextCursor = page.next ? encodeCursor(page.next, stockMovementPageScope(productId)) : null;
-    return Representation.of({ data: page.rows.map(StockMovementResponse.from), nextCursor });
+    return Representation.of(pageBody(page, StockMovementResponse.from, stockMovementPageScope(productId)));
   },
 };

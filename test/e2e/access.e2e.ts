@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
+import { newProduct } from '../support/products.js';
 
-const newProduct = () => ({ sku: unique('SKU'), name: 'Mug', priceCents: 100, currency: 'USD' });
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 describe('access: API keys read, user tokens write', () => {

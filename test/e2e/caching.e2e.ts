@@ -7,10 +7,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus } from '@nestjs/cqrs';
 import { ReadModelChangedEvent } from '../../src/caching/read-model-changed.event.js';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
+import { newProduct } from '../support/products.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
 
-const newProduct = (over: Record<string, unknown> = {}) => ({ sku: unique('SKU'), name: 'Mug', priceCents: 1299, currency: 'EUR', ...over });
 
 async function create(t: TestApp, over: Record<string, unknown> = {}) {
   const token = await t.token({ sub: 'cache-writer', scope: 'products:write' });

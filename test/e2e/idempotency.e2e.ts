@@ -5,8 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IdempotencyScope } from '../../src/idempotency/idempotency-scope.js';
 import { keyDigest } from '../../src/idempotency/sealed-response.js';
 import { bearer, startTestApp, unique, type HttpResult, type TestApp } from '../support/test-app.js';
+import { newProduct } from '../support/products.js';
 
-const newProduct = (over: Record<string, unknown> = {}) => ({ sku: unique('SKU'), name: 'Mug', priceCents: 1299, currency: 'EUR', ...over });
 
 function post(t: TestApp, token: string, key: string | undefined, body: unknown, path = '/v1/products'): Promise<HttpResult> {
   return t.request('POST', path, { headers: { ...bearer(token), ...(key === undefined ? {} : { 'idempotency-key': key }) }, body });

@@ -1,8 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
+import { newProduct } from '../support/products.js';
 
-const newProduct = (over: Record<string, unknown> = {}) => ({ sku: unique('SKU'), name: 'Mug', priceCents: 1299, currency: 'EUR', ...over });
 
 describe('products: create and read', () => {
   let t: TestApp;

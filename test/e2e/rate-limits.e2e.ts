@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { ApiKeysService } from '../../src/auth/api-keys/api-keys.service.js';
 import type { Env } from '../../src/config/app-config.js';
 import { apiKey, bearer, startTestApp, unique, type HttpResult, type TestApp } from '../support/test-app.js';
+import { newProduct } from '../support/products.js';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const newProduct = () => ({ sku: unique('RL'), name: 'Rate limited', priceCents: 1, currency: 'EUR' });
 
 function assertBudget(res: HttpResult, policy: string, limit: number, remaining: number, label = ''): void {
   assert.equal(res.headers.get('ratelimit-policy'), `"${policy}";q=${limit};w=60`, `${label} policy`);

@@ -7,11 +7,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SignJWT, decodeJwt, exportJWK, importJWK, type JWTPayload } from 'jose';
 import { startIdentityProvider, type TestIdentityProvider } from '../support/identity-provider.js';
 import { apiKey, bearer, startTestApp, unique, type HttpResult, type TestApp } from '../support/test-app.js';
+import { newProduct } from '../support/products.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 const b64 = (s: string) => Buffer.from(s).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const newProduct = () => ({ sku: unique('TOK'), name: 'Token test', priceCents: 1, currency: 'EUR' });
 
 function assertInvalidToken(res: HttpResult, label: string): void {
   assert.equal(res.status, 401, `${label}: status`);

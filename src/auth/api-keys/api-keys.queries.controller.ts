@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { decodeCursor, encodeCursor } from '../../http/cursor.js';
+import { decodeCursor, pageBody } from '../../http/cursor.js';
 import { ProblemException } from '../../http/problem.js';
 import { UuidParam } from '../../http/uuid-param.js';
 import { CacheControl } from '../../http/http-caching.interceptor.js';
@@ -29,7 +29,7 @@ export class ApiKeysQueriesController {
   async list(@Query() params: ListApiKeysRequest): Promise<ApiKeyPageResponse> {
     const page = await this.queries.execute(new ListApiKeysQuery(params.limit, decodeCursor(params.cursor, 'api-keys')));
     const now = new Date();
-    return { data: page.rows.map((k) => ApiKeyResponse.from(k, now)), nextCursor: page.next ? encodeCursor(page.next, 'api-keys') : null };
+    return pageBody(page, (k) => ApiKeyResponse.from(k, now), 'api-keys');
   }
 
   @Get(':id')
