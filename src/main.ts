@@ -3,11 +3,14 @@ import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory.js';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { ConfigError, DEFAULT_API_KEY_PEPPER, loadConfig } from './config/app-config.js';
 import { openDatabaseServer } from './database/database-server.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  if (config.env === 'production' && config.apiKeys.pepper === DEFAULT_API_KEY_PEPPER) {
+    console.warn('API_KEY_PEPPER is not set: API keys are hashed with the public default key. Set it before issuing keys.');
+  }
   const database = await openDatabaseServer(config, (m) => console.log(m));
   const app = await createApp(config, database.url).catch(async (e) => {
     await database.stop();

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard.js';
 import { ApiKeysModule } from './api-keys/api-keys.module.js';
 import { JwtStrategy } from './tokens/jwt.strategy.js';
@@ -8,7 +7,7 @@ import { TokenKeys } from './tokens/token-keys.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 
 @Module({
-  imports: [PassportModule, RateLimitModule, ApiKeysModule],
+  imports: [RateLimitModule, ApiKeysModule],
   providers: [TokenKeys, JwtStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
   exports: [ApiKeysModule],
 })

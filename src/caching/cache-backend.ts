@@ -13,12 +13,11 @@ export interface CacheBackend {
   close(): Promise<void>;
 }
 
-const NAMESPACE = 'query-cache';
 const CONNECT_WAIT_MS = 2_000;
 
 /**
  * In-process unless REDIS_URL is set; then answers and generations are shared by every instance on that Redis
- * database (give each deployment its own database number). A Redis that is down makes reads skip the cache, never fail:
+ * database, under REDIS_KEY_PREFIX (so deployments sharing one database keep apart). A Redis that is down makes reads skip the cache, never fail:
  * commands are refused at once rather than queued while the client reconnects.
  */
 export async function createCacheBackend(config: AppConfig, onError: (error: unknown) => void): Promise<CacheBackend> {
@@ -36,11 +35,12 @@ export async function createCacheBackend(config: AppConfig, onError: (error: unk
   // A Redis that is down does not stop the start: the client keeps reconnecting, and reads skip the cache until then.
   const connected = client.connect().catch(onError);
   await Promise.race([connected, setTimeout(CONNECT_WAIT_MS, undefined, { ref: false })]);
-  const shared = createRedisKeyv(client, { namespace: NAMESPACE });
+  const namespace = `${config.redisKeyPrefix}query-cache`;
+  const shared = createRedisKeyv(client, { namespace });
   shared.on('error', onError);
   return {
     store: createCache({ stores: [local, shared] }),
-    generations: new RedisGenerations(client, `${NAMESPACE}:generation:`, onError),
+    generations: new RedisGenerations(client, `${namespace}:generation:`, onError),
     close: async () => {
       if (client.isReady) await client.close();
       else if (client.isOpen) client.destroy();

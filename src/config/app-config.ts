@@ -110,7 +110,6 @@ export interface AppConfig {
   };
   apiKeys: {
     pepper: string;
-    pepperIsDefault: boolean;
     /** How long a rotated key keeps working when the rotate request does not say. */
     rotationGraceSeconds: number;
     /** Lifetime of an authenticated key in the in-process cache: the longest a revocation takes to reach another instance. 0 = no cache. */
@@ -186,7 +185,6 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
     // Keys are 190-bit random secrets, so a keyed SHA-256 is the right hash; the pepper only adds defence in depth.
     apiKeys: {
       pepper: e.API_KEY_PEPPER ?? DEFAULT_API_KEY_PEPPER,
-      pepperIsDefault: !e.API_KEY_PEPPER,
       rotationGraceSeconds: e.API_KEY_ROTATION_GRACE_SECONDS,
       cacheTtlMs: e.API_KEY_CACHE_TTL_MS,
       usageFlushSeconds: e.API_KEY_USAGE_FLUSH_SECONDS,

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../../audit/audit.module.js';
 import { ApiKeyUsage } from './api-key-usage.js';
@@ -17,7 +16,7 @@ import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handle
 
 /** API keys: the format and the passport strategy that authenticates reads, and the keys' own lifecycle. */
 @Module({
-  imports: [PassportModule, CqrsModule, TypeOrmModule.forFeature([ApiKeyEntity]), AuditModule],
+  imports: [CqrsModule, TypeOrmModule.forFeature([ApiKeyEntity]), AuditModule],
   controllers: [ApiKeysCommandsController, ApiKeysQueriesController],
   providers: [
     ApiKeysService,

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsISO8601, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { PageRequest } from '../../../http/page.request.js';
 
-export class ListAuditEventsRequest {
+export class ListAuditEventsRequest extends PageRequest {
   @ApiPropertyOptional({ description: 'The `sub` of the acting user' })
   @IsOptional() @IsString() @Length(1, 255)
   actor?: string;
@@ -26,12 +26,4 @@ export class ListAuditEventsRequest {
   @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive' })
   @IsOptional() @IsISO8601({ strict: true })
   until?: string;
-
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 20 })
-  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100)
-  limit: number = 20;
-
-  @ApiPropertyOptional()
-  @IsOptional() @IsString() @Length(1, 200)
-  cursor?: string;
 }
