@@ -1,7 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger, PinoLogger } from 'nestjs-pino';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
+import { AccessGuard } from './auth/access.guard.js';
+import { ResponseCache } from './caching/response-cache.js';
+import { answerError } from './http/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
 import { answerClientError } from './http/client-error.js';
@@ -39,14 +43,23 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     done();
   });
   answerMethodNotAllowed(fastify);
-  // Every log line written while Nest handles a request carries its id.
+  // Every log line written while a request is handled carries its id, from the first hook on.
   const contextLogger = await app.resolve(PinoLogger);
-  fastify.addHook('preHandler', (request, _reply, done) => {
+  fastify.addHook('onRequest', (request, _reply, done) => {
     contextLogger.runInContext(done, { bindings: { reqId: request.id } });
   });
+  replayCachedReads(fastify, app.get(ResponseCache), app.get(AccessGuard));
   setUpOpenApi(app, config);
   await app.init();
   return app;
+}
+
+/** A read the response cache can answer is answered before Nest's routing (see ResponseCache). */
+function replayCachedReads(fastify: FastifyInstance, responses: ResponseCache, access: AccessGuard): void {
+  const admit = (request: FastifyRequest, reply: FastifyReply) => access.admitKeyRead(request, reply);
+  fastify.addHook('onRequest', async (request, reply) => {
+    if (await responses.replay(request, reply, admit, (error) => answerError(error, request, reply))) return reply;
+  });
 }
 
 /** Only a configured proxy may speak for the client's address: otherwise X-Forwarded-For is ignored. */

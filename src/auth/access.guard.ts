@@ -10,22 +10,31 @@ import { API_KEY_HEADER, ApiKeyStrategy } from './api-keys/api-key.strategy.js';
 import type { ApiKeyPrincipal, UserPrincipal } from './principals.js';
 import { JwtStrategy } from './tokens/jwt.strategy.js';
 
+interface RouteAccess {
+  public: boolean;
+  scopes: string[];
+  userTokenRead: boolean;
+}
+
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+\S/i;
 
 /**
- * Runs one of this app's own strategy instances. Passport's registry of strategies by name is global to the
- * process, so a second app in the same process (tests, a benchmark) would otherwise take over the first one's.
- * Passport binds a request's callbacks onto the strategy object it is given, so each request gets its own object
- * with the app's strategy as prototype (what passport itself does for a strategy named in its registry); sharing the
- * instance would cross concurrent requests' results.
+ * Runs one of this app's own passport strategy instances for one request, the way passport's `authenticate` does:
+ * on an object whose prototype is the strategy, given the success/fail/error actions, so concurrent requests never
+ * share one. Passport's middleware wrapper is left out: it resolves strategies by name from a registry global to the
+ * process (a second app in the same process would take over the first one's), and it cost a read more than the rest
+ * of the key check together.
  */
-function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest, reply: FastifyReply): Promise<{ principal: T | false; reason?: unknown }> {
+function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest): Promise<{ principal: T | false; reason?: unknown }> {
   return new Promise((resolve, reject) => {
-    const middleware = passport.authenticate(Object.create(strategy) as never, { session: false }, (err: unknown, principal: T | false, info: unknown) =>
-      err ? reject(err as Error) : resolve({ principal, reason: info }),
-    );
-    middleware(request, reply, (err?: unknown) => (err ? reject(err as Error) : resolve({ principal: false })));
+    const attempt = Object.create(strategy) as passport.StrategyCreated<passport.Strategy>;
+    attempt.success = (principal) => resolve({ principal: principal as T });
+    attempt.fail = (reason?: unknown) => resolve({ principal: false, reason });
+    attempt.pass = () => resolve({ principal: false });
+    attempt.redirect = () => resolve({ principal: false });
+    attempt.error = (err: unknown) => reject(err as Error);
+    attempt.authenticate(request as never, { session: false });
   });
 }
 
@@ -44,6 +53,7 @@ function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest, r
 @Injectable()
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger('Tokens');
+  private readonly routes = new WeakMap<object, RouteAccess>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -53,43 +63,63 @@ export class AccessGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
-    const scopes = this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [];
+    const route = this.routeAccess(context);
+    if (route.public) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
-    const userTokenRead = this.reflector.getAllAndOverride<boolean>(USER_TOKEN_READ, targets) ?? false;
-    try {
-      await this.authenticate(request, reply, rawKey, scopes, userTokenRead);
-    } catch (e) {
-      if (e instanceof ProblemException && e.getStatus() === 401) await this.rateLimits.chargeFailure(request.ip, rawKey, reply);
-      throw e;
-    }
+    await this.chargingFailures(request, reply, rawKey, () => this.authenticate(request, reply, rawKey, route));
     const granted = request.user?.scopes;
-    const missing = scopes.filter((s) => !granted?.has(s));
+    const missing = route.scopes.filter((s) => !granted?.has(s));
     if (missing.length) throw insufficientScope(missing);
     return true;
   }
 
-  private async authenticate(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    rawKey: string | undefined,
-    scopes: string[],
-    userTokenRead: boolean,
-  ): Promise<void> {
+  /**
+   * A read with an API key alone, checked and charged exactly as canActivate does for a route without scopes: for
+   * the response cache, which replays such reads before Nest's pipeline runs.
+   */
+  admitKeyRead(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
+    return this.chargingFailures(request, reply, rawKey, () => this.admitKey(request, reply, rawKey));
+  }
+
+  /** Route metadata, read once per handler rather than through the reflector on every request. */
+  private routeAccess(context: ExecutionContext): RouteAccess {
+    const handler = context.getHandler();
+    let access = this.routes.get(handler);
+    if (!access) {
+      const targets = [handler, context.getClass()];
+      access = {
+        public: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) ?? false,
+        scopes: this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [],
+        userTokenRead: this.reflector.getAllAndOverride<boolean>(USER_TOKEN_READ, targets) ?? false,
+      };
+      this.routes.set(handler, access);
+    }
+    return access;
+  }
+
+  private async chargingFailures(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined, check: () => Promise<void>): Promise<void> {
+    try {
+      await check();
+    } catch (e) {
+      if (e instanceof ProblemException && e.getStatus() === 401) await this.rateLimits.chargeFailure(request.ip, rawKey, reply);
+      throw e;
+    }
+  }
+
+  private async authenticate(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined, route: RouteAccess): Promise<void> {
     const hasBearer = BEARER.test(request.headers.authorization ?? '');
-    if (READ_METHODS.has(request.method) && !userTokenRead) {
-      await this.verifyApiKey(request, reply, rawKey, 'read');
-      await this.rateLimits.chargeRead(request.apiKey!, reply);
-      if (scopes.length === 0) return;
+    if (READ_METHODS.has(request.method) && !route.userTokenRead) {
+      await this.admitKey(request, reply, rawKey);
+      if (route.scopes.length === 0) return;
       if (!hasBearer) throw bearerRequired();
       await this.verifyToken(request, reply);
     } else {
       if (!hasBearer) {
-        if (rawKey === undefined || userTokenRead) throw bearerRequired();
+        if (rawKey === undefined || route.userTokenRead) throw bearerRequired();
         // A key that is not valid is a 401 like on a read; a valid one still cannot write: it names no user.
         await this.verifyApiKey(request, reply, rawKey, 'write');
         throw apiKeyCannotWrite();
@@ -101,6 +131,12 @@ export class AccessGuard implements CanActivate {
     }
   }
 
+  /** A read's key: valid, then charged to its own budget. */
+  private async admitKey(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined): Promise<void> {
+    await this.verifyApiKey(request, reply, rawKey, 'read');
+    await this.rateLimits.chargeRead(request.apiKey!, reply);
+  }
+
   /** Every fault of the key gets the same 401 (the strategy logs the reason); a database failure is not one. */
   private async verifyApiKey(
     request: FastifyRequest,
@@ -110,7 +146,7 @@ export class AccessGuard implements CanActivate {
   ): Promise<void> {
     if (rawKey === undefined) throw apiKeyRequired(on);
     await this.rateLimits.gateKeyLookup(rawKey, request.ip);
-    const { principal } = await authenticate<ApiKeyPrincipal>(this.apiKeyStrategy, request, reply);
+    const { principal } = await authenticate<ApiKeyPrincipal>(this.apiKeyStrategy, request);
     if (!principal) throw apiKeyRequired(on);
     request.apiKey = principal;
     this.rateLimits.keyAccepted(rawKey);
@@ -118,7 +154,7 @@ export class AccessGuard implements CanActivate {
 
   /** The reason goes to the log; the client only learns that the token is not acceptable (RFC 6750 §3.1). */
   private async verifyToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { principal, reason } = await authenticate<UserPrincipal>(this.jwtStrategy, request, reply).catch((e: unknown) => ({
+    const { principal, reason } = await authenticate<UserPrincipal>(this.jwtStrategy, request).catch((e: unknown) => ({
       principal: false as const,
       reason: e,
     }));

@@ -8,7 +8,7 @@ import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 
 @Module({
   imports: [RateLimitModule, ApiKeysModule],
-  providers: [TokenKeys, JwtStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
-  exports: [ApiKeysModule],
+  providers: [TokenKeys, JwtStrategy, AccessGuard, { provide: APP_GUARD, useExisting: AccessGuard }],
+  exports: [ApiKeysModule, AccessGuard],
 })
 export class AuthModule {}

@@ -4,9 +4,10 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { createCacheBackend, reportAtMostEvery } from './cache-backend.js';
 import { QueryCache } from './query-cache.js';
+import { ResponseCache } from './response-cache.js';
 import { InvalidateOnReadModelChanged } from './read-model-changed.handler.js';
 
-/** The server-side query cache and its invalidation by ReadModelChangedEvent. */
+/** The server-side query cache, the response cache in front of it, and their invalidation by ReadModelChangedEvent. */
 @Global()
 @Module({
   imports: [CqrsModule],
@@ -20,8 +21,9 @@ import { InvalidateOnReadModelChanged } from './read-model-changed.handler.js';
         return new QueryCache(queries, backend, config.cache.queryTtlSeconds, report);
       },
     },
+    ResponseCache,
     InvalidateOnReadModelChanged,
   ],
-  exports: [QueryCache],
+  exports: [QueryCache, ResponseCache],
 })
 export class CachingModule {}

@@ -1,7 +1,7 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Query, QueryBus, QueryResult } from '@nestjs/cqrs';
 import { configure } from 'safe-stable-stringify';
-import { Representation } from '../http/representation.js';
+import { Representation, type Validity } from '../http/representation.js';
 import type { CacheBackend } from './cache-backend.js';
 import { cachePolicyOf } from './cacheable.decorator.js';
 
@@ -36,11 +36,12 @@ export class QueryCache implements OnApplicationShutdown {
     const ttlSeconds = policy?.ttlSeconds ?? this.ttlSeconds;
     if (!policy || ttlSeconds <= 0) return compute();
 
+    const dependsOn = policy.dependsOn(query);
     let generations: string;
     try {
       // Read before the query runs: an answer computed from data that changes meanwhile is stored under the old
       // generation, which no reader asks for after the change.
-      generations = await this.backend.generations.current(policy.dependsOn(query));
+      generations = await this.backend.generations.current(dependsOn);
     } catch (error) {
       // Without the current generations nothing cached can be trusted: answer from the read model.
       this.reportError(error);
@@ -48,15 +49,30 @@ export class QueryCache implements OnApplicationShutdown {
     }
     const key = `${policy.name}|${view.name}|${canonical(query)}|${generations}`;
     let computed: Representation<T> | undefined;
+    const computeValid = async () => {
+      const answer = await compute();
+      return (computed = new Representation<T>(answer.body, answer.etag, { dependsOn, generations, expiresAt: Date.now() + ttlSeconds * 1000 }));
+    };
     try {
       // cache-manager's wrap: one computation per key at a time, TTL in milliseconds.
-      const stored = await this.backend.store.wrap(key, async () => (computed = await compute()), ttlSeconds * 1000);
+      const stored = await this.backend.store.wrap(key, computeValid, ttlSeconds * 1000);
       return Representation.revive<T>(stored);
     } catch (error) {
       if (computed === undefined) throw error;
       // The answer is good; only storing it failed.
       this.reportError(error);
       return computed;
+    }
+  }
+
+  /** Whether an answer may still be served: not expired, and nothing it depends on has changed since it was computed. */
+  async isCurrent(validity: Validity): Promise<boolean> {
+    if (Date.now() >= validity.expiresAt) return false;
+    try {
+      return (await this.backend.generations.current(validity.dependsOn)) === validity.generations;
+    } catch (error) {
+      this.reportError(error);
+      return false;
     }
   }
 

@@ -13,11 +13,11 @@ import { map, type Observable } from 'rxjs';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { ifNoneMatchMatches } from './if-none-match.js';
-import { Representation } from './representation.js';
+import { ResponseCache } from '../caching/response-cache.js';
+import { JSON_CONTENT_TYPE, Representation } from './representation.js';
 
 const READS = new Set(['GET', 'HEAD']);
 const CACHE_CONTROL = 'http:cache-control';
-const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** A route whose successful reads must not be cached as the API's reads are (health: `no-store`). */
 export const CacheControl = (value: string) => SetMetadata(CACHE_CONTROL, value);
@@ -43,7 +43,10 @@ export class HttpCachingInterceptor implements NestInterceptor {
   /** Route overrides, read once per handler rather than through the reflector on every request. */
   private readonly overrides = new WeakMap<object, string | null>();
 
-  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly responses: ResponseCache,
+  ) {
     this.keyOnly = config.cache.cacheControl;
     // An answer that needed a user token is that user's: never for a shared cache, whatever a CDN is allowed.
     this.withUser = `private, max-age=${config.cache.maxAgeSeconds}`;
@@ -68,13 +71,15 @@ export class HttpCachingInterceptor implements NestInterceptor {
           reply.header('cache-control', this.withUser).header('vary', 'X-API-Key, Authorization');
         } else {
           reply.header('cache-control', this.keyOnly).header('vary', 'X-API-Key');
+          // Guards passed on the key alone: the same key may have this answer again without the pipeline.
+          if (request.apiKey && request.headers.authorization === undefined) this.responses.remember(request.apiKey.keyId, request, reply, answer);
         }
         // A 304 carries the headers the 200 would have (RFC 9110 §15.4.5), and no body.
         if (ifNoneMatchMatches(request.headers['if-none-match'], answer.etag)) {
           reply.status(304);
           return undefined;
         }
-        reply.header('content-type', JSON_TYPE);
+        reply.header('content-type', JSON_CONTENT_TYPE);
         return answer.body;
       }),
     );

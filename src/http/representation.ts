@@ -1,4 +1,16 @@
 import { createHash } from 'node:crypto';
+import type { ResourceRef } from '../caching/cacheable.decorator.js';
+
+export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
+
+/** What a cached answer was computed from, and until when it may be served: the query cache sets it. */
+export interface Validity {
+  readonly dependsOn: readonly ResourceRef[];
+  /** The generations of `dependsOn` read before the answer was computed. */
+  readonly generations: string;
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+}
 
 /**
  * A read's answer, serialised once: the JSON text that goes on the wire and its strong ETag. The query cache keeps
@@ -12,6 +24,8 @@ export class Representation<T = unknown> {
     readonly body: string,
     /** A strong entity-tag, quotes included. */
     readonly etag: string,
+    /** Set on answers of cacheable queries only. */
+    readonly validity?: Validity,
   ) {}
 
   /** `etag` when the resource has a better validator (e.g. its version); otherwise a hash of the JSON. */
@@ -21,7 +35,7 @@ export class Representation<T = unknown> {
   }
 
   /** The same representation after a trip through a store that only keeps plain data (Redis). */
-  static revive<T>(stored: { body: string; etag: string }): Representation<T> {
-    return stored instanceof Representation ? stored : new Representation<T>(stored.body, stored.etag);
+  static revive<T>(stored: { body: string; etag: string; validity?: Validity }): Representation<T> {
+    return stored instanceof Representation ? stored : new Representation<T>(stored.body, stored.etag, stored.validity);
   }
 }

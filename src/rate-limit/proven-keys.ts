@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const TTL_MS = 10 * 60_000;
 const MAX_ENTRIES = 10_000;
@@ -29,6 +29,7 @@ export class ProvenKeys {
   }
 }
 
+/** One-shot hashing: no Hash object per call, on a path every read takes. */
 function fingerprint(rawKey: string): string {
-  return createHash('sha256').update(rawKey).digest('base64url');
+  return hash('sha256', rawKey, 'base64url');
 }

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus } from '@nestjs/cqrs';
+import { formatApiKey, parseApiKey } from '../../src/auth/api-keys/api-key-format.js';
 import { ReadModelChangedEvent } from '../../src/caching/read-model-changed.event.js';
+import { ResponseCache } from '../../src/caching/response-cache.js';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { newProduct } from '../support/products.js';
 
@@ -227,6 +229,131 @@ describe('caching: HTTP validators and the query cache', () => {
     assert.deepEqual(next.body.data.map((p: { sku: string }) => p.sku), [`${tag}-1`]);
     assert.equal(none.body.data.length, 0);
     assert.equal(new Set([one, two, all, next, none].map((r) => r.headers.get('etag'))).size, 5);
+  });
+});
+
+/** Counts the reads the response cache answered itself (before Nest's pipeline). */
+function countReplays(t: TestApp): { readonly count: number } {
+  const cache = t.app.get(ResponseCache);
+  const replay = cache.replay.bind(cache);
+  const counter = { count: 0 };
+  cache.replay = async (...args) => {
+    const answered = await replay(...args);
+    if (answered) counter.count++;
+    return answered;
+  };
+  return counter;
+}
+
+/** The headers a replayed answer must share with the one Nest gave: all but those of the request itself. */
+const answerHeaders = (res: { headers: Headers }) =>
+  Object.fromEntries([...res.headers].filter(([name]) => !['date', 'x-request-id', 'ratelimit', 'connection', 'keep-alive'].includes(name)));
+
+describe('caching: the response cache in front of Nest', () => {
+  let t: TestApp;
+  let replays: { readonly count: number };
+  before(async () => {
+    t = await startTestApp();
+    replays = countReplays(t);
+  });
+  after(() => t.close());
+
+  it('replays the answer Nest gave to the same key and URL, with the same headers, the 304 included', async () => {
+    const { key } = await t.createApiKey();
+    const product = await create(t);
+    for (const path of [`/v1/products/${product.id}`, `/v1/products?q=${product.sku}`]) {
+      const before = replays.count;
+      const first = await get(t, key, path);
+      assert.equal(replays.count, before, 'the first read goes through Nest');
+      const second = await get(t, key, path);
+      assert.equal(replays.count, before + 1, 'the second is replayed');
+      assert.equal(second.status, 200);
+      assert.equal(second.text, first.text);
+      assert.deepEqual(answerHeaders(second), answerHeaders(first));
+      assert.notEqual(second.headers.get('x-request-id'), first.headers.get('x-request-id'));
+      const remaining = (res: { headers: Headers }) => Number(/;r=(\d+);/.exec(res.headers.get('ratelimit') ?? '')?.[1]);
+      assert.equal(remaining(second), remaining(first) - 1, 'a replay is charged to the key like any read');
+
+      const etag = { 'if-none-match': first.headers.get('etag')! };
+      const nest304 = await get(t, key, path, { ...etag, authorization: 'Bearer ignored-on-a-plain-read' });
+      const replayed304 = await get(t, key, path, etag);
+      assert.equal(replays.count, before + 2, 'a request with a token goes through Nest');
+      assert.equal(nest304.status, 304);
+      assert.equal(replayed304.status, 304);
+      assert.equal(replayed304.text, '');
+      assert.deepEqual(answerHeaders(replayed304), answerHeaders(nest304));
+    }
+  });
+
+  it("never gives one key's answer to another key, nor to the same key id with another secret", async () => {
+    const a = await t.createApiKey();
+    const b = await t.createApiKey();
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    await get(t, a.key, path);
+    await get(t, a.key, path);
+    const before = replays.count;
+    assert.equal((await get(t, b.key, path)).status, 200);
+    assert.equal(replays.count, before, "b's first read is not a's answer");
+    // Same public id, a valid checksum, another secret: the stored answer is found, and the key check refuses it.
+    const forged = formatApiKey(parseApiKey(a.key)!.keyId, 'x'.repeat(32));
+    const refused = await get(t, forged, path);
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.equal(refused.headers.get('cache-control'), 'no-store');
+    assert.match(refused.headers.get('www-authenticate') ?? '', /ApiKey/);
+    assert.equal(refused.body.id, undefined);
+  });
+
+  it('a revoked key and a spent rate limit are refused as the guard refuses them', async () => {
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const limited = await t.createApiKey({ rateLimitPerMinute: 2 });
+    await get(t, limited.key, path);
+    const before = replays.count;
+    assert.equal((await get(t, limited.key, path)).status, 200);
+    const spent = await get(t, limited.key, path);
+    assert.equal(replays.count, before + 2);
+    assert.equal(spent.status, 429);
+    assert.match(spent.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.ok(Number(spent.headers.get('retry-after')) > 0);
+
+    const doomed = await t.createApiKey();
+    await get(t, doomed.key, path);
+    assert.equal((await get(t, doomed.key, path)).status, 200);
+    const manager = bearer(await t.token({ scope: 'api-keys:manage' }));
+    assert.equal((await t.request('DELETE', `/v1/api-keys/${doomed.id}`, { headers: manager })).status, 204);
+    const revoked = await get(t, doomed.key, path);
+    assert.equal(revoked.status, 401);
+    assert.equal(revoked.body.status, 401);
+  });
+
+  it('a write ends the replays of what it changed: the next read is computed again', async () => {
+    const { key } = await t.createApiKey();
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    await get(t, key, path);
+    assert.equal((await get(t, key, path)).body.name, 'Mug');
+    const token = await t.token({ sub: 'cache-writer', scope: 'products:write' });
+    const changed = await t.request('PATCH', path, { headers: bearer(token), body: { name: 'Cup' } });
+    assert.equal(changed.status, 200, changed.text);
+    const before = replays.count;
+    const after = await get(t, key, path);
+    assert.equal(replays.count, before);
+    assert.equal(after.body.name, 'Cup');
+    assert.equal(after.headers.get('etag'), changed.headers.get('etag'));
+  });
+
+  it('HEAD goes through Nest, and says what GET says', async () => {
+    const { key } = await t.createApiKey();
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const got = await get(t, key, path);
+    const before = replays.count;
+    const head = await t.request('HEAD', path, { headers: apiKey(key) });
+    assert.equal(replays.count, before);
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('etag'), got.headers.get('etag'));
   });
 });
 
