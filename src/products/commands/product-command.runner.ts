@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { diff, type Changes } from '../../audit/audit-log.js';
 import type { WriteContext } from '../../audit/write-context.js';
 import { isUniqueViolation } from '../../database/pg-errors.js';
@@ -21,7 +22,7 @@ const changedFields = ({ before, after }: ProductChange): Changes => diff(before
 
 /**
  * What every product command does, in one transaction: load the product (locked), let the rules decide, persist the
- * events, append the audit event and the outbox events. Then, after commit, wait for the read models.
+ * events, append the audit event and the outbox events (the read models are projected with them, see UnitOfWork).
  */
 @Injectable()
 export class ProductCommandRunner {
@@ -30,17 +31,36 @@ export class ProductCommandRunner {
     private readonly products: ProductRepository,
   ) {}
 
-  async run(
+  run(
     context: WriteContext,
     productId: string,
     action: string,
     decide: (current: Product | null) => Decision,
     auditChanges: (change: ProductChange) => Changes = changedFields,
   ): Promise<ProductChange> {
+    return this.execute(context, productId, action, decide, auditChanges, (tx) => this.products.loadForUpdate(tx, productId));
+  }
+
+  /**
+   * A create of an id just generated (randomUUID): no row can hold it yet, so there is nothing to load or lock (a
+   * collision would still fail, on the primary key).
+   */
+  create(context: WriteContext, newId: string, action: string, decide: () => Decision): Promise<ProductChange> {
+    return this.execute(context, newId, action, decide, changedFields, async () => null);
+  }
+
+  private async execute(
+    context: WriteContext,
+    productId: string,
+    action: string,
+    decide: (current: Product | null) => Decision,
+    auditChanges: (change: ProductChange) => Changes,
+    load: (tx: EntityManager) => Promise<Product | null>,
+  ): Promise<ProductChange> {
     let sku: string | undefined;
     try {
       return await this.unitOfWork.run(context, async (tx) => {
-        const before = await this.products.loadForUpdate(tx, productId);
+        const before = await load(tx);
         const decision = decide(before);
         if (!decision.ok) throw problemOf(decision.error);
         const { events } = decision;

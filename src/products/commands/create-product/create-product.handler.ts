@@ -12,8 +12,8 @@ export class CreateProductHandler implements ICommandHandler<CreateProductComman
 
   async execute({ input, context }: CreateProductCommand): Promise<Product> {
     const id = randomUUID();
-    const { after } = await this.runner.run(context, id, 'products.create', (current) =>
-      decideCreate(current, { id, input, actor: context.user, now: new Date() }),
+    const { after } = await this.runner.create(context, id, 'products.create', () =>
+      decideCreate(null, { id, input, actor: context.user, now: new Date() }),
     );
     return after!;
   }
