@@ -68,7 +68,6 @@ const envSchema = z.object({
   OUTBOX_POLL_INTERVAL_MS: int(1000, 10, 60_000),
   PROJECTION_MAX_ATTEMPTS: int(5, 1, 100),
   PROJECTION_RETRY_DELAY_MS: int(1000, 1, 300_000),
-  PROJECTION_WAIT_TIMEOUT_MS: int(5000, 0, 60_000),
   REDIS_KEY_PREFIX: z.string().default('cqrs:'),
   RATE_LIMIT_READS_PER_MINUTE: int(6000, 1, 10_000_000),
   RATE_LIMIT_WRITES_PER_MINUTE: int(600, 1, 10_000_000),
@@ -136,8 +135,6 @@ export interface AppConfig {
     maxAttempts: number;
     /** Delay before the second attempt; it doubles with each further one (at most 5 minutes). */
     retryDelayMs: number;
-    /** How long a write waits for its events to reach the read models before it answers anyway. */
-    waitTimeoutMs: number;
   };
   /** Requests per minute: per API key (reads), per user (writes), per client address (failed authentication). */
   rateLimits: { readsPerMinute: number; writesPerMinute: number; unauthenticatedPerMinute: number };
@@ -201,7 +198,6 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       pollIntervalMs: e.OUTBOX_POLL_INTERVAL_MS,
       maxAttempts: e.PROJECTION_MAX_ATTEMPTS,
       retryDelayMs: e.PROJECTION_RETRY_DELAY_MS,
-      waitTimeoutMs: e.PROJECTION_WAIT_TIMEOUT_MS,
     },
     rateLimits: {
       readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,

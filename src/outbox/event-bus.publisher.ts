@@ -14,6 +14,7 @@ export const EVENT_BUS_SUBSCRIBER = 'event-bus';
 @Injectable()
 export class EventBusPublisher implements OutboxSubscriber, OnModuleInit {
   readonly name = EVENT_BUS_SUBSCRIBER;
+  readonly handleSendsNoSql = true;
   private readonly factories = new Map<string, (event: OutboxEvent) => IEvent>();
 
   constructor(
@@ -30,11 +31,16 @@ export class EventBusPublisher implements OutboxSubscriber, OnModuleInit {
     this.factories.set(type, toEvent);
   }
 
-  async handle(tx: EntityManager, event: OutboxEvent): Promise<void> {
+  async handle(_tx: EntityManager, event: OutboxEvent): Promise<void> {
     const toEvent = this.factories.get(event.type);
     // An unknown type is a deployment mistake: failing parks it where an operator sees it, instead of dropping it.
     if (!toEvent) throw new Error(`No EventBus mapping for outbox events of type ${event.type}.`);
     this.bus.publish(toEvent(event));
-    await tx.query(`UPDATE outbox_events SET dispatched_at = now() WHERE position = $1 AND dispatched_at IS NULL`, [event.position.toString()]);
+  }
+
+  async completeBatch(tx: EntityManager, published: readonly OutboxEvent[]): Promise<void> {
+    await tx.query(`UPDATE outbox_events SET dispatched_at = now() WHERE position = ANY ($1::bigint[]) AND dispatched_at IS NULL`, [
+      published.map((e) => e.position.toString()),
+    ]);
   }
 }

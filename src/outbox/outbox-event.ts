@@ -22,12 +22,6 @@ export interface OutboxPosition {
   position: bigint;
 }
 
-/** An event just appended, as the command that wrote it knows it. */
-export interface AppendedEvent extends OutboxPosition {
-  streamType: string;
-  streamId: string;
-}
-
 /** A committed event as subscribers receive it. `payload` is the JSON of what was appended (dates are ISO strings). */
 export interface OutboxEvent extends NewOutboxEvent, OutboxPosition {
   id: string;
@@ -51,11 +45,20 @@ export type Json<T> = T extends Date
 export interface OutboxSubscriber {
   /** Its checkpoint's key: rename it and it starts again from the beginning. */
   readonly name: string;
+  /**
+   * Applied by UnitOfWork inside the command's own transaction too, so that a write's read models commit with it (no
+   * waiting for the relay). The relay then only moves its checkpoint past the events recorded as projected by it.
+   */
+  readonly projectsInline?: boolean;
+  /**
+   * `handle` sends no SQL: a throw leaves nothing to undo, so the relay spares it the savepoint (two round trips) per
+   * event. Its writes, if any, go in `completeBatch`.
+   */
+  readonly handleSendsNoSql?: boolean;
   /** Returns the read models it changed, announced once the transaction has committed. */
   handle(tx: EntityManager, event: OutboxEvent): Promise<ReadModelChangedEvent[] | void>;
+  /** In the batch's transaction, after `handle` succeeded on `handled` (not on a failed or parked event): one statement for all. */
+  completeBatch?(tx: EntityManager, handled: readonly OutboxEvent[]): Promise<void>;
   /** Rebuilds its read model from the write model (npm run projections:rebuild). */
   rebuild?(tx: EntityManager): Promise<void>;
 }
-
-export const comparePositions = (a: OutboxPosition, b: OutboxPosition): number =>
-  a.transactionId === b.transactionId ? Number(a.position - b.position) : a.transactionId < b.transactionId ? -1 : 1;

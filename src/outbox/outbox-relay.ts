@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { EventBus } from '@nestjs/cqrs';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { AsyncResource } from 'node:async_hooks';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ReadModelChangedEvent } from '../caching/read-model-changed.event.js';
+import type { ReadModelChangedEvent } from '../caching/read-model-changed.event.js';
 import type { AppConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { comparePositions, type AppendedEvent, type OutboxEvent, type OutboxPosition, type OutboxSubscriber } from './outbox-event.js';
+import type { OutboxEvent, OutboxPosition, OutboxSubscriber } from './outbox-event.js';
 
 const BATCH_SIZE = 100;
 const MAX_RETRY_DELAY_MS = 300_000;
@@ -30,12 +30,6 @@ interface CheckpointRow {
   retryAt: Date | null;
 }
 
-/** Where a subscriber stands, as this instance last saw it. `failing`: stuck on an event it is retrying. */
-interface Progress {
-  at: OutboxPosition;
-  failing: boolean;
-}
-
 interface Failure {
   position: bigint;
   attempts: number;
@@ -49,8 +43,11 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 /**
  * Takes committed events out of the outbox and hands them, in order, to every registered subscriber (the projectors
  * and the EventBus publisher), each from its own checkpoint:
- * - it runs right after a command commits (the command waits for it: read-your-writes), every poll interval (events
- *   of other instances), and at start-up (events a crash left behind), so nothing committed is lost;
+ * - it runs right after a command commits (which does not wait for it: the command projected its own events, see
+ *   UnitOfWork), every poll interval (events of other instances), and at start-up (events a crash left behind), so
+ *   nothing committed is lost;
+ * - an event that a projector applied inside the command's transaction (outbox_events.projected_by) only moves that
+ *   projector's checkpoint; events written without it (an older release, a projector added later) are applied here;
  * - a subscriber's batch, its checkpoint and its failure count commit in one transaction that holds the checkpoint's
  *   row lock (SKIP LOCKED), so several instances never apply one event twice and a restart resumes where it stopped;
  * - an event that throws is rolled back to a savepoint and retried with backoff; after `maxAttempts` it is parked
@@ -60,8 +57,13 @@ const describe = (error: unknown) => (error instanceof Error ? error.message : S
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private readonly subscribers = new Map<string, OutboxSubscriber>();
-  private readonly progress = new Map<string, Progress>();
   private readonly options: AppConfig['outbox'];
+  /**
+   * Runs a drain in the context the relay was made in, never in that of the request that woke it: what a request keeps
+   * in AsyncLocalStorage (its idempotency key, which joins every transaction it commits) must not follow the relay's
+   * transactions, which outlive the request.
+   */
+  private readonly detachedDrain = AsyncResource.bind(() => this.drain());
   private timer?: NodeJS.Timeout;
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
@@ -100,6 +102,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     return this.subscribers.get(name);
   }
 
+  /** The subscribers a command applies its events with, in its own transaction. */
+  inlineProjectors(): OutboxSubscriber[] {
+    return [...this.subscribers.values()].filter((s) => s.projectsInline);
+  }
+
   onApplicationBootstrap(): void {
     if (!this.options.relayEnabled) return;
     this.timer = setInterval(() => void this.wake(), this.options.pollIntervalMs);
@@ -122,7 +129,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   wake(): Promise<void> {
     if (this.stopped || !this.options.relayEnabled) return Promise.resolve();
     if (!this.running) {
-      this.running = this.drain().finally(() => {
+      this.running = this.detachedDrain().finally(() => {
         this.running = null;
       });
       return this.running;
@@ -132,33 +139,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       return this.wake();
     });
     return this.queued;
-  }
-
-  /**
-   * Read-your-writes: resolves once every subscriber has passed these events (here or on another instance), or has
-   * parked them. A subscriber stuck retrying an earlier event is not waited for, and after `waitTimeoutMs` the write
-   * answers anyway: its events are committed and will be projected; the read side is then briefly behind.
-   * Once they are projected, this instance announces their streams as changed (again, if it projected them itself),
-   * so that its own cache drops them even when another instance did the projecting.
-   */
-  async waitFor(appended: readonly AppendedEvent[]): Promise<void> {
-    if (appended.length === 0 || this.stopped || !this.options.relayEnabled) return;
-    const target = appended.reduce<OutboxPosition>((a, b) => (comparePositions(a, b) >= 0 ? a : b), appended[0]);
-    const deadline = Date.now() + this.options.waitTimeoutMs;
-    for (;;) {
-      await this.wake();
-      const behind = [...this.subscribers.keys()].filter((name) => {
-        const p = this.progress.get(name);
-        return !p || (!p.failing && comparePositions(p.at, target) < 0);
-      });
-      if (behind.length === 0) break;
-      if (Date.now() >= deadline || this.stopped) {
-        this.logger.warn({ behind, position: target.position.toString() }, 'Answering before the read models caught up with this write');
-        return;
-      }
-      await sleep(5);
-    }
-    this.announce(appended.flatMap((e) => [new ReadModelChangedEvent(e.streamType, e.streamId), new ReadModelChangedEvent(e.streamType, null)]));
   }
 
   /** Rebuilds every read model that can be rebuilt from the write model, each in one transaction. */
@@ -208,13 +188,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   /** One batch of one subscriber; true when there may be more. */
   private async runBatch(s: OutboxSubscriber): Promise<boolean> {
     // A look without locks first: most polls find nothing to do, and then they write nothing.
-    const peeked = await this.peek(this.dataSource, s.name);
-    if (!peeked.pending) {
-      this.progress.set(s.name, peeked.progress);
-      return false;
-    }
+    if (!(await this.pending(s.name))) return false;
     const changes: ReadModelChangedEvent[] = [];
-    const outcome = await this.dataSource.transaction(async (tx) => {
+    const more = await this.dataSource.transaction(async (tx) => {
       // First, before this transaction has an xid: every transaction below the horizon has ended, so no event below it
       // can still appear, while one above it might yet commit with a lower position.
       const [{ horizon }] = (await tx.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS horizon`)) as { horizon: string }[];
@@ -224,28 +200,38 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
          FROM projector_checkpoints WHERE projector = $1 FOR UPDATE SKIP LOCKED`,
         [s.name],
       )) as CheckpointRow[];
-      if (!cp) return { progress: (await this.peek(tx, s.name)).progress, more: false };
+      // Another instance holds it: that one is running this subscriber.
+      if (!cp) return false;
       const start = checkpointOf(cp);
-      if (cp.retryAt && cp.retryAt.getTime() > Date.now()) return { progress: { at: start, failing: true }, more: false };
+      if (cp.retryAt && cp.retryAt.getTime() > Date.now()) return false;
 
       const rows = (await tx.query(
-        `SELECT ${OUTBOX_EVENT_COLUMNS} FROM outbox_events
+        `SELECT ${OUTBOX_EVENT_COLUMNS}, $4 = ANY (projected_by) AS "projectedInline" FROM outbox_events
          WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND transaction_id < $3::xid8
          ORDER BY transaction_id, position LIMIT ${BATCH_SIZE}`,
-        [start.transactionId.toString(), start.position.toString(), horizon],
-      )) as OutboxRow[];
+        [start.transactionId.toString(), start.position.toString(), horizon, s.name],
+      )) as (OutboxRow & { projectedInline: boolean })[];
 
       let at = start;
       let failure: Failure | null = null;
-      for (const event of rows.map(toOutboxEvent)) {
-        await tx.query('SAVEPOINT outbox_event');
+      const handled: OutboxEvent[] = [];
+      const savepoints = !s.handleSendsNoSql;
+      for (const { projectedInline, ...row } of rows) {
+        const event = toOutboxEvent(row);
+        // Its command's transaction applied it already, and committed it together with the write.
+        if (projectedInline) {
+          at = event;
+          continue;
+        }
+        if (savepoints) await tx.query('SAVEPOINT outbox_event');
         try {
           const changed = await s.handle(tx, event);
-          await tx.query('RELEASE SAVEPOINT outbox_event');
+          if (savepoints) await tx.query('RELEASE SAVEPOINT outbox_event');
           changes.push(...(changed ?? []));
+          handled.push(event);
           at = event;
         } catch (error) {
-          await tx.query('ROLLBACK TO SAVEPOINT outbox_event');
+          if (savepoints) await tx.query('ROLLBACK TO SAVEPOINT outbox_event');
           const attempts = (cp.failingPosition === event.position.toString() ? cp.failingAttempts : 0) + 1;
           const context = { subscriber: s.name, position: event.position.toString(), eventId: event.id, type: event.type, attempts };
           if (attempts < this.options.maxAttempts) {
@@ -265,7 +251,8 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           at = event;
         }
       }
-      if (rows.length === 0) return { progress: { at, failing: false }, more: false };
+      if (rows.length === 0) return false;
+      if (handled.length && s.completeBatch) await s.completeBatch(tx, handled);
       await tx.query(
         `UPDATE projector_checkpoints SET transaction_id = $2, position = $3, failing_position = $4, failing_attempts = $5,
            retry_at = $6, last_error = $7, updated_at = now()
@@ -280,11 +267,10 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
           failure?.error ?? null,
         ],
       );
-      return { progress: { at, failing: failure !== null }, more: failure === null && rows.length === BATCH_SIZE };
+      return failure === null && rows.length === BATCH_SIZE;
     });
-    this.progress.set(s.name, outcome.progress);
     this.announce(changes);
-    return outcome.more;
+    return more;
   }
 
   /** Comes back for a failed event when its retry is due, rather than at the next poll. */
@@ -292,15 +278,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     setTimeout(() => void this.wake(), delayMs + 1).unref();
   }
 
-  /** The subscriber's last committed checkpoint, and whether events past it can be taken now. */
-  private async peek(db: Pick<EntityManager, 'query'>, name: string): Promise<{ progress: Progress; pending: boolean }> {
-    const [row] = (await db.query(
-      `SELECT c.transaction_id::text AS "transactionId", c.position::text AS position, c.failing_position::text AS "failingPosition",
-              EXISTS (SELECT 1 FROM outbox_events e WHERE (e.transaction_id, e.position) > (c.transaction_id, c.position)
+  /** Whether events past the subscriber's last committed checkpoint can be taken now. */
+  private async pending(name: string): Promise<boolean> {
+    const [row] = (await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM outbox_events e WHERE (e.transaction_id, e.position) > (c.transaction_id, c.position)
                         AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())) AS pending
        FROM projector_checkpoints c WHERE c.projector = $1`,
       [name],
-    )) as (CheckpointRow & { pending: boolean })[];
-    return { progress: { at: checkpointOf(row), failing: row.failingPosition !== null }, pending: row.pending };
+    )) as { pending: boolean }[];
+    return row.pending;
   }
 }

@@ -6,11 +6,13 @@ import { OutboxRelay } from './outbox-relay.js';
 
 /**
  * A read model's keeper: extend it, name it, say how an event changes the model and how to rebuild the model from the
- * write model. It registers with the relay when its module starts, from the beginning of the outbox.
+ * write model. It registers with the relay when its module starts, from the beginning of the outbox. It runs inside
+ * each command's transaction (read-your-writes without waiting), and from the relay for events written without it.
  */
 @Injectable()
 export abstract class Projector implements OutboxSubscriber, OnModuleInit {
   abstract readonly name: string;
+  readonly projectsInline = true;
 
   constructor(protected readonly relay: OutboxRelay) {}
 

@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +46,13 @@ describe('products: read models, projectors and the outbox relay', () => {
 
   const outboxEvents = async (productId: string): Promise<OutboxEvent[]> =>
     (await t.db.query(`SELECT ${OUTBOX_EVENT_COLUMNS} FROM outbox_events WHERE stream_id = $1 ORDER BY position`, [productId])).map(toOutboxEvent);
+  const checkpointPassed = async (projector: string, event: OutboxEvent): Promise<boolean> => {
+    const [{ passed }] = await t.db.query(
+      `SELECT (transaction_id, position) >= ($2::xid8, $3::bigint) AS passed FROM projector_checkpoints WHERE projector = $1`,
+      [projector, event.transactionId.toString(), event.position.toString()],
+    );
+    return passed;
+  };
 
   it('a projector that throws is retried, then parked where an operator sees it; later events and other projectors carry on', async () => {
     const relay = t.app.get(OutboxRelay);
@@ -164,19 +172,116 @@ describe('products: read models, projectors and the outbox relay', () => {
     assert.equal(new Set(seen).size, seen.length, 'an event was applied twice');
   });
 
-  it('before a write answers, its events are dispatched and the read model announced as changed (product and collection)', async () => {
+  it('before a write answers, its read models are announced as changed, once each (product and collection); its events are dispatched after', async () => {
     const received: ReadModelChangedEvent[] = [];
     const subscription = t.app.get(EventBus).subscribe((e) => {
       if (e instanceof ReadModelChangedEvent) received.push(e);
     });
     try {
       const { body: p } = await api.create(token);
-      assert.ok(received.some((e) => e.resourceType === 'product' && e.resourceId === p.id));
-      assert.ok(received.some((e) => e.resourceType === 'product' && e.resourceId === null));
-      const [{ dispatched }] = await t.db.query(`SELECT dispatched_at IS NOT NULL AS dispatched FROM outbox_events WHERE stream_id = $1`, [p.id]);
-      assert.equal(dispatched, true);
+      const adjusted = await api.adjust(p.id, token, 1);
+      assert.equal(adjusted.status, 201);
+      // Two writes of one product: its id once per write (both projectors changed it on the adjustment), the collection
+      // once per write.
+      assert.equal(received.filter((e) => e.resourceType === 'product' && e.resourceId === p.id).length, 2);
+      assert.equal(received.filter((e) => e.resourceType === 'product' && e.resourceId === null).length, 2);
+      await eventually(
+        async () => {
+          const rows = await t.db.query(`SELECT dispatched_at IS NOT NULL AS dispatched FROM outbox_events WHERE stream_id = $1`, [p.id]);
+          return rows.length === 2 && rows.every((r: { dispatched: boolean }) => r.dispatched);
+        },
+        10_000,
+        'the EventBus publisher to dispatch both events',
+      );
     } finally {
       subscription.unsubscribe();
+    }
+  });
+
+  it('a write projects its own events in its transaction, and the relay only moves the projectors past them', async () => {
+    const projector = t.app.get(ProductViewsProjector);
+    const original = projector.handle;
+    const applied: string[] = [];
+    projector.handle = async function (tx, event) {
+      applied.push(event.id);
+      return original.call(this, tx, event);
+    };
+    try {
+      const { body: p } = await api.create(token);
+      const [event] = await outboxEvents(p.id);
+      assert.deepEqual(applied, [event.id]);
+      const [{ projectedBy }] = await t.db.query(`SELECT projected_by AS "projectedBy" FROM outbox_events WHERE id = $1`, [event.id]);
+      assert.deepEqual(projectedBy.sort(), ['product-views', 'stock-movement-views']);
+      await eventually(async () => (await checkpointPassed('product-views', event)) && (await checkpointPassed('stock-movement-views', event)), 10_000, 'the checkpoints to pass the event');
+      assert.deepEqual(applied, [event.id]);
+    } finally {
+      projector.handle = original;
+    }
+  });
+
+  it('an event appended without inline projection (an older release, say) is projected and dispatched by the relay', async () => {
+    const { body: p } = await api.create(token);
+    const [created] = await outboxEvents(p.id);
+    // What a release without inline projection writes: the write model and its event, no read model, no projected_by.
+    const movementId = randomUUID();
+    const product = { ...(created.payload as { product: { updatedAt: string } }).product, stockOnHand: 4, version: 2 };
+    const movement = { id: movementId, productId: p.id, delta: 4, reason: 'Legacy', stockAfter: 4, occurredAt: product.updatedAt };
+    await t.db.transaction(async (tx) => {
+      await tx.query(`UPDATE products SET stock_on_hand = 4, version = 2 WHERE id = $1`, [p.id]);
+      await tx.query(`INSERT INTO stock_movements (id, product_id, product_version, delta, reason, stock_after, occurred_at) VALUES ($1, $2, 2, 4, 'Legacy', 4, $3)`, [
+        movementId,
+        p.id,
+        product.updatedAt,
+      ]);
+      await tx.query(
+        `INSERT INTO outbox_events (id, type, stream_type, stream_id, stream_version, payload, occurred_at) VALUES ($1, 'StockAdjusted', 'product', $2, 2, $3, $4)`,
+        [randomUUID(), p.id, JSON.stringify({ type: 'StockAdjusted', product, movement }), product.updatedAt],
+      );
+    });
+    void t.app.get(OutboxRelay).wake();
+    await eventually(async () => (await api.get(p.id)).body.stockOnHand === 4, 10_000, 'the relay to project the product view');
+    const movements = await api.all(`/v1/products/${p.id}/stock-movements`);
+    assert.deepEqual(movements.map((m) => [m.id, m.delta, m.reason]), [[movementId, 4, 'Legacy']]);
+    await eventually(
+      async () => (await t.db.query(`SELECT 1 FROM outbox_events WHERE stream_id = $1 AND dispatched_at IS NULL`, [p.id])).length === 0,
+      10_000,
+      'the relay to dispatch it',
+    );
+  });
+
+  it('a projector that throws inside the command: the write commits once without it, and the relay projects it', async () => {
+    const projector = t.app.get(ProductViewsProjector);
+    const original = projector.handle;
+    const name = unique('Broken inline');
+    let failures = 0;
+    projector.handle = async function (tx, event) {
+      // Once, and only for this product: the relay's later attempt succeeds.
+      if ((event.payload as { product: { name: string } }).product.name === name && failures === 0) {
+        failures++;
+        await tx.query(`SELECT 1 / 0`);
+      }
+      return original.call(this, tx, event);
+    };
+    try {
+      const created = await api.create(token, { name });
+      assert.equal(created.status, 201);
+      assert.equal(failures, 1);
+      const id = created.body.id;
+      const [{ products, audits, events, projectedBy }] = await t.db.query(
+        `SELECT (SELECT count(*)::int FROM products WHERE id = $1) AS products,
+                (SELECT count(*)::int FROM audit_events WHERE resource_id = $1::text) AS audits,
+                (SELECT count(*)::int FROM outbox_events WHERE stream_id = $1::text) AS events,
+                (SELECT projected_by FROM outbox_events WHERE stream_id = $1::text) AS "projectedBy"`,
+        [id],
+      );
+      assert.deepEqual({ products, audits, events, projectedBy }, { products: 1, audits: 1, events: 1, projectedBy: [] });
+      const view = await eventually(async () => {
+        const r = await api.get(id);
+        return r.status === 200 ? r.body : null;
+      }, 10_000, 'the relay to project the product');
+      assert.deepEqual(view, created.body);
+    } finally {
+      projector.handle = original;
     }
   });
 
