@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { INSERT_OUTBOX_EVENT } from '../src/outbox/outbox.js';
+import { UPSERT_PRODUCT_VIEW } from '../src/products/read-models/product-views.projector.js';
+import { INSERT_STOCK_MOVEMENT_VIEW } from '../src/products/read-models/stock-movement-views.projector.js';
 
 /**
  * The write baselines: the app's transaction for one request, sent directly through `pg` (statement texts as TypeORM
@@ -38,15 +41,14 @@ const AUDIT_INSERT =
   '"resource_type", "resource_id", "changes", "request_id", "ip", "user_agent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
 
 /**
- * POST /v1/products: the product row and its audit event. Where the schema has an outbox, the app runs every product
- * command through its command runner, which first loads and locks the product (for a create, a lookup that finds
- * nothing), and appends the outbox event: so does this.
+ * POST /v1/products: the product row and its audit event. Where the schema has an outbox, the app also appends the
+ * outbox event and projects it into product_views in the same transaction: so does this. (A create has no product to
+ * lock: its id is new.)
  */
 export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix: string): Promise<Baseline> {
   const schema = await schemaOf(pool);
   const product = (s: TxState) => productJson(s, `${skuPrefix}${s.n}`, who.sub, 0, 1);
   const statements: Statement[] = [
-    ...(schema.outbox ? [{ text: PRODUCT_FOR_UPDATE, values: (s: TxState) => [s.productId] }] : []),
     schema.softDelete
       ? {
           text:
@@ -73,13 +75,13 @@ export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix
         }),
     },
   ];
-  if (schema.outbox) statements.push(outboxInsert('ProductCreated', 1, (s) => ({ product: product(s) })));
+  if (schema.outbox) statements.push(outboxInsert('ProductCreated', 1, (s) => ({ product: product(s) })), productViewUpsert(product));
   return { available: true, transaction: transaction(statements) };
 }
 
 /**
  * POST /v1/products/{id}/stock-adjustments {delta: 1}: the product locked and read, its stock and version updated, the
- * movement, the audit event, the outbox event. Over `count` products of the baseline database (created here if it
+ * movement, the audit event, the outbox event and its two projections (product_views, stock_movement_views). Over `count` products of the baseline database (created here if it
  * has fewer), in turn, as the app's scenario goes over the seeded ones.
  */
 export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: number, skuPrefix: string): Promise<Baseline> {
@@ -109,11 +111,15 @@ export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: numb
     },
   ];
   if (schema.outbox) {
+    const product = (s: TxState) => productJson(s, 'bench', who.sub, after(s).stock, after(s).version);
+    const movement = (s: TxState) => ({ id: s.eventId, delta: 1, reason: 'bench', stockAfter: after(s).stock });
     statements.push(
-      outboxInsert('StockAdjusted', (s) => after(s).version, (s) => ({
-        movement: { id: s.eventId, delta: 1, reason: 'bench', stockAfter: after(s).stock },
-        product: productJson(s, 'bench', who.sub, after(s).stock, after(s).version),
-      })),
+      outboxInsert('StockAdjusted', (s) => after(s).version, (s) => ({ movement: movement(s), product: product(s) })),
+      productViewUpsert(product),
+      {
+        text: INSERT_STOCK_MOVEMENT_VIEW,
+        values: (s) => [s.eventId, s.productId, 1, 'bench', after(s).stock, s.now.toISOString()],
+      },
     );
   }
   return { available: true, transaction: transaction(statements, (n) => ids[n % ids.length]!) };
@@ -155,18 +161,50 @@ async function productsToAdjust(pool: pg.Pool, who: Actor, count: number, skuPre
   return ids;
 }
 
-function productJson(s: TxState, sku: string, owner: string, stockOnHand: number, version: number): object {
+interface ProductJson {
+  id: string;
+  sku: string;
+  name: string;
+  description: null;
+  priceCents: number;
+  currency: string;
+  stockOnHand: number;
+  version: number;
+  ownerId: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function productJson(s: TxState, sku: string, owner: string, stockOnHand: number, version: number): ProductJson {
   const at = s.now.toISOString();
   return { id: s.productId, sku, name: 'Bench product', description: null, priceCents: 1299, currency: 'EUR', stockOnHand, version, ownerId: owner, createdAt: at, updatedAt: at };
 }
 
-/** UnitOfWork's own INSERT (src/outbox), not TypeORM's. */
+/** Outbox.append's INSERT (src/outbox), not TypeORM's: the app's projectors apply the event in the same transaction. */
 function outboxInsert(type: string, version: number | ((s: TxState) => number), payload: (s: TxState) => object): Statement {
   return {
-    text:
-      'INSERT INTO outbox_events (id, type, stream_type, stream_id, stream_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ' +
-      'RETURNING transaction_id::text AS "transactionId", position::text AS position',
-    values: (s) => [randomUUID(), type, 'product', s.productId, typeof version === 'number' ? version : version(s), JSON.stringify(payload(s)), s.now],
+    text: INSERT_OUTBOX_EVENT,
+    values: (s) => [
+      randomUUID(),
+      type,
+      'product',
+      s.productId,
+      typeof version === 'number' ? version : version(s),
+      JSON.stringify(payload(s)),
+      s.now,
+      ['product-views', 'stock-movement-views'],
+    ],
+  };
+}
+
+/** ProductViewsProjector's upsert, with the event's product as the projector reads it back from JSON. */
+function productViewUpsert(product: (s: TxState) => ProductJson): Statement {
+  return {
+    text: UPSERT_PRODUCT_VIEW,
+    values: (s) => {
+      const p = product(s);
+      return [p.id, p.sku, p.name, p.description, p.priceCents, p.currency, p.stockOnHand, p.version, p.ownerId, p.createdAt, p.updatedAt, null];
+    },
   };
 }
 
@@ -177,7 +215,8 @@ function auditValues(s: TxState, who: Actor, action: string, changes: object): u
 function transaction(statements: Statement[], productFor?: (n: number) => string): SqlTransaction {
   let count = 0;
   return {
-    statements: statements.map((s) => s.text),
+    // As the app's probe records them: whitespace collapsed.
+    statements: statements.map((s) => s.text.replace(/\s+/g, ' ').trim()),
     async run(client) {
       const n = count++;
       const state: TxState = {
