@@ -30,7 +30,7 @@ class InlineProjectionFailed extends Error {
  * The one transaction of a command: the change, its audit event, its outbox events and the read models they change
  * (every projector applies them here, so a write reads back at once) commit together or not at all. After the commit
  * it announces what changed, and wakes the relay without waiting for it: the relay only has the EventBus to serve for
- * these events, and the projectors' checkpoints to move past them.
+ * these events (and, at its next poll, the projectors' checkpoints to move past them).
  */
 @Injectable()
 export class UnitOfWork {
@@ -72,7 +72,7 @@ export class UnitOfWork {
       return { result: outcome.result, changes: await this.project(tx, events, projectors) };
     });
     this.relay.announce(changes);
-    void this.relay.wake();
+    void this.relay.wake(projectors.length ? 'relayed' : 'all');
     return result;
   }
 
