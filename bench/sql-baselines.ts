@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { INSERT_AUDIT_EVENT } from '../src/audit/audit-log.js';
 import { INSERT_OUTBOX_EVENT } from '../src/outbox/outbox.js';
+import { INSERT_PRODUCT, INSERT_STOCK_MOVEMENT, SELECT_PRODUCT_FOR_UPDATE, UPDATE_PRODUCT } from '../src/products/product.repository.js';
 import { UPSERT_PRODUCT_VIEW } from '../src/products/read-models/product-views.projector.js';
 import { INSERT_STOCK_MOVEMENT_VIEW } from '../src/products/read-models/stock-movement-views.projector.js';
 
 /**
- * The write baselines: the app's transaction for one request, sent directly through `pg` (statement texts as TypeORM
- * writes them, so PostgreSQL parses and plans the same statements, with values of the same shape). They run in a
- * database of their own (see openBaselineDatabase), migrated like the app's.
+ * The write baselines: the app's transaction for one request, sent directly through `pg` (the app's own statement
+ * texts, imported from src, so PostgreSQL parses and plans the same statements, with values of the same shape). They
+ * run in a database of their own (see openBaselineDatabase), migrated like the app's.
  */
 type Statement = { text: string; values: (s: TxState) => unknown[] };
 type TxState = { n: number; now: Date; productId: string; auditId: string; eventId: string; requestId: string; product?: ProductRow };
-type ProductRow = { ProductEntity_stock_on_hand: number; ProductEntity_version: number };
+type ProductRow = { sku: string; name: string; description: string | null; priceCents: number; currency: string; stockOnHand: number; version: number };
 
 export interface SqlTransaction {
   /** The statements between BEGIN and COMMIT, as the report prints them. */
@@ -26,20 +28,6 @@ export interface Actor {
   issuer: string;
 }
 
-/** ProductRepository.loadForUpdate: TypeORM's findOne with a pessimistic write lock. */
-const PRODUCT_FOR_UPDATE =
-  'SELECT "ProductEntity"."id" AS "ProductEntity_id", "ProductEntity"."sku" AS "ProductEntity_sku", "ProductEntity"."name" AS "ProductEntity_name", ' +
-  '"ProductEntity"."description" AS "ProductEntity_description", "ProductEntity"."price_cents" AS "ProductEntity_price_cents", ' +
-  '"ProductEntity"."currency" AS "ProductEntity_currency", "ProductEntity"."stock_on_hand" AS "ProductEntity_stock_on_hand", ' +
-  '"ProductEntity"."version" AS "ProductEntity_version", "ProductEntity"."owner_id" AS "ProductEntity_owner_id", ' +
-  '"ProductEntity"."created_at" AS "ProductEntity_created_at", "ProductEntity"."updated_at" AS "ProductEntity_updated_at", ' +
-  '"ProductEntity"."deleted_at" AS "ProductEntity_deleted_at" FROM "products" "ProductEntity" ' +
-  'WHERE (("ProductEntity"."id" = $1) AND ("ProductEntity"."deleted_at" IS NULL)) LIMIT 1 FOR UPDATE';
-
-const AUDIT_INSERT =
-  'INSERT INTO "audit_events"("id", "occurred_at", "actor_sub", "actor_issuer", "actor_client_id", "api_key_id", "action", ' +
-  '"resource_type", "resource_id", "changes", "request_id", "ip", "user_agent") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)';
-
 /**
  * POST /v1/products: the product row and its audit event. Where the schema has an outbox, the app also appends the
  * outbox event and projects it into product_views in the same transaction: so does this. (A create has no product to
@@ -49,21 +37,12 @@ export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix
   const schema = await schemaOf(pool);
   const product = (s: TxState) => productJson(s, `${skuPrefix}${s.n}`, who.sub, 0, 1);
   const statements: Statement[] = [
-    schema.softDelete
-      ? {
-          text:
-            'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
-            '"owner_id", "created_at", "updated_at", "deleted_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING "stock_on_hand"',
-          values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now, null],
-        }
-      : {
-          text:
-            'INSERT INTO "products"("id", "sku", "name", "description", "price_cents", "currency", "stock_on_hand", "version", ' +
-            '"owner_id", "created_at", "updated_at") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING "stock_on_hand"',
-          values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now],
-        },
     {
-      text: AUDIT_INSERT,
+      text: INSERT_PRODUCT,
+      values: (s) => [s.productId, `${skuPrefix}${s.n}`, 'Bench product', null, 1299, 'EUR', 0, 1, who.sub, s.now, s.now],
+    },
+    {
+      text: INSERT_AUDIT_EVENT,
       values: (s) =>
         auditValues(s, who, 'products.create', {
           sku: { before: null, after: `${skuPrefix}${s.n}` },
@@ -81,37 +60,39 @@ export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix
 
 /**
  * POST /v1/products/{id}/stock-adjustments {delta: 1}: the product locked and read, its stock and version updated, the
- * movement, the audit event, the outbox event and its two projections (product_views, stock_movement_views). Over `count` products of the baseline database (created here if it
- * has fewer), in turn, as the app's scenario goes over the seeded ones.
+ * movement, the audit event, the outbox event and its two projections (product_views, stock_movement_views). Over
+ * `count` products of the baseline database (created here if it has fewer), in turn, as the app's scenario goes over
+ * the seeded ones.
  */
 export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: number, skuPrefix: string): Promise<Baseline> {
   const schema = await schemaOf(pool);
   if (!schema.stockMovements) return { available: false, reason: 'no stock_movements table on this branch' };
   const ids = await productsToAdjust(pool, who, count, skuPrefix);
-  const after = (s: TxState) => ({ stock: s.product!.ProductEntity_stock_on_hand + 1, version: s.product!.ProductEntity_version + 1 });
+  const after = (s: TxState) => ({ stock: s.product!.stockOnHand + 1, version: s.product!.version + 1 });
   const statements: Statement[] = [
-    { text: PRODUCT_FOR_UPDATE, values: (s) => [s.productId] },
+    { text: SELECT_PRODUCT_FOR_UPDATE, values: (s) => [s.productId] },
     {
-      text: 'UPDATE "products" SET "stock_on_hand" = $1, "version" = $2, "updated_at" = $3 WHERE ("id" = $4 AND "version" = $5)',
-      values: (s) => [after(s).stock, after(s).version, s.now, s.productId, s.product!.ProductEntity_version],
+      text: UPDATE_PRODUCT,
+      values: (s) => {
+        const p = s.product!;
+        return [s.productId, p.version, p.sku, p.name, p.description, p.priceCents, p.currency, after(s).stock, after(s).version, s.now, null];
+      },
     },
     {
-      text:
-        'INSERT INTO "stock_movements"("id", "product_id", "product_version", "delta", "reason", "stock_after", "occurred_at") ' +
-        'VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      text: INSERT_STOCK_MOVEMENT,
       values: (s) => [s.eventId, s.productId, after(s).version, 1, 'bench', after(s).stock, s.now],
     },
     {
-      text: AUDIT_INSERT,
+      text: INSERT_AUDIT_EVENT,
       values: (s) =>
         auditValues(s, who, 'products.adjust-stock', {
-          stockOnHand: { before: s.product!.ProductEntity_stock_on_hand, after: after(s).stock },
+          stockOnHand: { before: s.product!.stockOnHand, after: after(s).stock },
           movement: { before: null, after: { id: s.eventId, delta: 1, reason: 'bench' } },
         }),
     },
   ];
   if (schema.outbox) {
-    const product = (s: TxState) => productJson(s, 'bench', who.sub, after(s).stock, after(s).version);
+    const product = (s: TxState) => productJson(s, s.product!.sku, who.sub, after(s).stock, after(s).version);
     const movement = (s: TxState) => ({ id: s.eventId, delta: 1, reason: 'bench', stockAfter: after(s).stock });
     statements.push(
       outboxInsert('StockAdjusted', (s) => after(s).version, (s) => ({ movement: movement(s), product: product(s) })),
@@ -126,15 +107,13 @@ export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: numb
 }
 
 interface Schema {
-  softDelete: boolean;
   stockMovements: boolean;
   outbox: boolean;
 }
 
 async function schemaOf(pool: pg.Pool): Promise<Schema> {
   const { rows } = await pool.query<Schema>(
-    `SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'products' AND column_name = 'deleted_at') AS "softDelete",
-            to_regclass('stock_movements') IS NOT NULL AS "stockMovements",
+    `SELECT to_regclass('stock_movements') IS NOT NULL AS "stockMovements",
             to_regclass('outbox_events') IS NOT NULL AS outbox`,
   );
   return rows[0]!;
@@ -230,7 +209,7 @@ function transaction(statements: Statement[], productFor?: (n: number) => string
       for (const statement of statements) {
         const result = await client.query(statement.text, statement.values(state));
         // The locked product, when there is one: a stock adjustment computes its rows from it.
-        state.product ??= result.rows[0]?.ProductEntity_version === undefined ? undefined : (result.rows[0] as ProductRow);
+        state.product ??= result.rows[0]?.stockOnHand === undefined ? undefined : (result.rows[0] as ProductRow);
       }
     },
   };
