@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { EventBus } from '@nestjs/cqrs';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { ReadModelChangedEvent } from '../../src/caching/read-model-changed.event.js';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { EventBusPublisher } from '../../src/outbox/event-bus.publisher.js';
@@ -21,7 +21,7 @@ import { ProductResponse } from '../../src/products/product.response.js';
 import { ProductViewsProjector } from '../../src/products/read-models/product-views.projector.js';
 import { StockMovementViewsProjector } from '../../src/products/read-models/stock-movement-views.projector.js';
 import { withAuditFailureFor } from '../support/audit-failure.js';
-import { bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
+import { bearer, startTestApp, unique, type HttpResult, type TestApp } from '../support/test-app.js';
 import { eventually, newProduct, productsApi } from '../support/products.js';
 
 const run = promisify(execFile);
@@ -317,6 +317,22 @@ describe('products: read models, projectors and the outbox relay', () => {
     );
     assert.deepEqual({ events, views }, { events: 0, views: 0 });
     assert.ok(!published.some((e) => e instanceof ProductCreatedEvent && e.product.sku === sku));
+  });
+
+  it('a rebuild keeps the view of a write that committed while it ran (between its DELETE and its INSERT)', async () => {
+    let created: HttpResult | undefined;
+    await t.db.transaction(async (tx) => {
+      const interleaved = {
+        async query(sql: string, params?: unknown[]) {
+          const result = await tx.query(sql, params);
+          if (sql.startsWith('DELETE')) created = await api.create(token);
+          return result;
+        },
+      };
+      await t.app.get(ProductViewsProjector).rebuild(interleaved as unknown as EntityManager);
+    });
+    assert.equal(created?.status, 201);
+    assert.deepEqual((await api.get(created.body.id)).body, created.body);
   });
 
   it('npm run projections:rebuild rebuilds the read models from the write model', async () => {

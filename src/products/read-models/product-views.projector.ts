@@ -37,6 +37,8 @@ export class ProductViewsProjector extends Projector {
 
   async rebuild(tx: EntityManager): Promise<void> {
     await tx.query(`DELETE FROM product_views`);
-    await tx.query(`INSERT INTO product_views (${COLUMNS}) SELECT ${COLUMNS} FROM products`);
+    // A write that committed between the two statements has projected itself already (inline, with the product as
+    // this SELECT reads it): its row stays.
+    await tx.query(`INSERT INTO product_views (${COLUMNS}) SELECT ${COLUMNS} FROM products ON CONFLICT (id) DO NOTHING`);
   }
 }

@@ -25,6 +25,7 @@ export class StockMovementViewsProjector extends Projector {
 
   async rebuild(tx: EntityManager): Promise<void> {
     await tx.query(`DELETE FROM stock_movement_views`);
-    await tx.query(`INSERT INTO stock_movement_views (${COLUMNS}) SELECT ${COLUMNS} FROM stock_movements`);
+    // A movement committed between the two statements has projected itself already (inline): its row stays.
+    await tx.query(`INSERT INTO stock_movement_views (${COLUMNS}) SELECT ${COLUMNS} FROM stock_movements ON CONFLICT (id) DO NOTHING`);
   }
 }
