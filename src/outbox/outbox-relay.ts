@@ -10,9 +10,11 @@ import type { OutboxEvent, OutboxPosition, OutboxSubscriber } from './outbox-eve
 const BATCH_SIZE = 100;
 const MAX_RETRY_DELAY_MS = 300_000;
 
+const eventColumns = (payload: string) => `position::text AS position, transaction_id::text AS "transactionId", id, type,
+  stream_type AS "streamType", stream_id AS "streamId", stream_version AS "streamVersion", occurred_at AS "occurredAt", ${payload} AS payload`;
+
 /** The columns of an outbox row as an OutboxEvent (positions as text: they are int8). */
-export const OUTBOX_EVENT_COLUMNS = `position::text AS position, transaction_id::text AS "transactionId", id, type,
-  stream_type AS "streamType", stream_id AS "streamId", stream_version AS "streamVersion", occurred_at AS "occurredAt", payload`;
+export const OUTBOX_EVENT_COLUMNS = eventColumns('payload');
 
 type OutboxRow = Omit<OutboxEvent, 'position' | 'transactionId'> & { position: string; transactionId: string };
 
@@ -214,7 +216,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       if (cp.retryAt && cp.retryAt.getTime() > Date.now()) return false;
 
       const rows = (await tx.query(
-        `SELECT ${OUTBOX_EVENT_COLUMNS}, $4 = ANY (projected_by) AS "projectedInline" FROM outbox_events
+        // An event the subscriber projected inline is skipped: its payload would only be sent and parsed for nothing.
+        `SELECT ${eventColumns('CASE WHEN $4 = ANY (projected_by) THEN NULL ELSE payload END')}, $4 = ANY (projected_by) AS "projectedInline"
+         FROM outbox_events
          WHERE (transaction_id, position) > ($1::xid8, $2::bigint) AND transaction_id < $3::xid8
          ORDER BY transaction_id, position LIMIT ${BATCH_SIZE}`,
         [start.transactionId.toString(), start.position.toString(), horizon, s.name],
