@@ -4,11 +4,12 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AccessGuard } from './auth/access.guard.js';
+import { refuseTokenlessWrites } from './auth/tokenless-writes.hook.js';
 import { ResponseCache } from './caching/response-cache.js';
 import { answerError } from './http/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
-import { answerClientError } from './http/client-error.js';
+import { answerClientError, answerFrameworkError } from './http/client-error.js';
 import { AccessLog, logOptions } from './http/log-options.js';
 import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnstorableText } from './http/text-guard.js';
@@ -25,6 +26,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     bodyLimit: config.http.bodyLimitBytes,
     trustProxy: trustProxySetting(config.http.trustProxy) as boolean | string,
     clientErrorHandler: answerClientError,
+    frameworkErrors: answerFrameworkError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, databaseUrl), adapter, {
     bufferLogs: true,
@@ -49,6 +51,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     contextLogger.runInContext(done, { bindings: { reqId: request.id } });
   });
   replayCachedReads(fastify, app.get(ResponseCache), app.get(AccessGuard));
+  refuseTokenlessWrites(fastify, app.get(AccessGuard));
   setUpOpenApi(app, config);
   await app.init();
   return app;

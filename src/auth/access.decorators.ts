@@ -5,8 +5,20 @@ export const PUBLIC_ROUTE = 'auth:public';
 export const REQUIRED_SCOPES = 'auth:scopes';
 export const USER_TOKEN_READ = 'auth:user-token-read';
 
-/** No credentials at all (health, docs). Everything else is closed by default. */
-export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
+/**
+ * No credentials at all (health, docs). Everything else is closed by default. On a class it marks each of its
+ * methods too: Nest copies a method's metadata to the route it registers with Fastify, where the hook that refuses
+ * tokenless writes before their body is read (refuseTokenlessWrites) looks for it.
+ */
+export const Public = (): ClassDecorator & MethodDecorator =>
+  ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    if (descriptor) return SetMetadata(PUBLIC_ROUTE, true)(target, key!, descriptor);
+    const prototype = (target as { prototype: Record<string, unknown> }).prototype;
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      if (name !== 'constructor' && typeof prototype[name] === 'function') Reflect.defineMetadata(PUBLIC_ROUTE, true, prototype[name]);
+    }
+    return SetMetadata(PUBLIC_ROUTE, true)(target as never);
+  }) as ClassDecorator & MethodDecorator;
 
 /**
  * The user token must carry every one of these scopes. On reads this adds a user token to the API key

@@ -19,6 +19,8 @@ interface RouteAccess {
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+\S/i;
 
+export const hasBearerToken = (request: FastifyRequest): boolean => BEARER.test(request.headers.authorization ?? '');
+
 /**
  * Runs one of this app's own passport strategy instances for one request, the way passport's `authenticate` does:
  * on an object whose prototype is the strategy, given the success/fail/error actions, so concurrent requests never
@@ -41,9 +43,11 @@ function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest): 
 /**
  * The one place that decides who may call what, and charges the request to the right budget, applied to every
  * route (closed by default):
- * - reads (GET/HEAD) need a valid API key, charged per key; routes with @RequireScopes also need a user token;
+ * - reads (GET/HEAD) need a valid API key, charged per key; routes with @RequireScopes also need a user token, and
+ *   a token that comes along on any read must be valid;
  * - writes need a user token, charged per user; a valid API key alone is refused with 405 (an invalid one is a 401),
- *   and one that comes along with a token must be valid;
+ *   and one that comes along with a token must be valid (writes without a token are refused before their body is
+ *   read, see refuseTokenlessWrites);
  * - @UserTokenRead routes are reads checked like writes (a user token, a key optional), but never a 405;
  * - scopes are checked last, so a 403 always means "you are known, but may not";
  * - a request refused for its credentials (401) is charged to its address; when that budget is spent, keys not yet
@@ -85,6 +89,15 @@ export class AccessGuard implements CanActivate {
     return this.chargingFailures(request, reply, rawKey, () => this.admitKey(request, reply, rawKey));
   }
 
+  /**
+   * A write without a bearer token, refused as canActivate would refuse it: for the hook that answers it before its
+   * body is read (a malformed body must not turn the contract's 401 or 405 into a 400).
+   */
+  refuseTokenlessWrite(request: FastifyRequest, reply: FastifyReply): Promise<never> {
+    const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
+    return this.chargingFailures(request, reply, rawKey, () => this.refuseTokenless(request, reply, rawKey));
+  }
+
   /** Route metadata, read once per handler rather than through the reflector on every request. */
   private routeAccess(context: ExecutionContext): RouteAccess {
     const handler = context.getHandler();
@@ -101,9 +114,9 @@ export class AccessGuard implements CanActivate {
     return access;
   }
 
-  private async chargingFailures(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined, check: () => Promise<void>): Promise<void> {
+  private async chargingFailures<T>(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined, check: () => Promise<T>): Promise<T> {
     try {
-      await check();
+      return await check();
     } catch (e) {
       if (e instanceof ProblemException && e.getStatus() === 401) await this.rateLimits.chargeFailure(request.ip, rawKey, reply);
       throw e;
@@ -111,24 +124,29 @@ export class AccessGuard implements CanActivate {
   }
 
   private async authenticate(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined, route: RouteAccess): Promise<void> {
-    const hasBearer = BEARER.test(request.headers.authorization ?? '');
+    const hasBearer = hasBearerToken(request);
     if (READ_METHODS.has(request.method) && !route.userTokenRead) {
       await this.admitKey(request, reply, rawKey);
-      if (route.scopes.length === 0) return;
-      if (!hasBearer) throw bearerRequired();
-      await this.verifyToken(request, reply);
+      // A token that comes along is checked even where none is needed: a bad one is a 401, never silently ignored.
+      if (hasBearer) await this.verifyToken(request, reply);
+      else if (route.scopes.length > 0) throw bearerRequired();
     } else {
       if (!hasBearer) {
-        if (rawKey === undefined || route.userTokenRead) throw bearerRequired();
-        // A key that is not valid is a 401 like on a read; a valid one still cannot write: it names no user.
-        await this.verifyApiKey(request, reply, rawKey, 'write');
-        throw apiKeyCannotWrite();
+        if (route.userTokenRead) throw bearerRequired();
+        await this.refuseTokenless(request, reply, rawKey);
       }
       // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
       await this.verifyToken(request, reply);
       await this.rateLimits.chargeWrite(request.user!, reply);
       if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey, 'write');
     }
+  }
+
+  /** No token, so no user: a 401, or with a key a 405 (a key that is not valid is a 401 as on a read). */
+  private async refuseTokenless(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined): Promise<never> {
+    if (rawKey === undefined) throw bearerRequired();
+    await this.verifyApiKey(request, reply, rawKey, 'write');
+    throw apiKeyCannotWrite();
   }
 
   /** A read's key: valid, then charged to its own budget. */

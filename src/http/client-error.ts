@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { sendProblem } from './problem-response.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
@@ -35,4 +37,17 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
       'connection: close\r\n\r\n' +
       body,
   );
+}
+
+/**
+ * Fastify's `frameworkErrors`: its router refused the URL (bad percent-encoding, an over-long parameter) before any
+ * hook ran. Without this, Fastify answers its own JSON, with the whole URL (and any key in its query) in the message.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
+  sendProblem(request, reply, {
+    status: tooLong ? 414 : 400,
+    detail: tooLong ? 'A path parameter is longer than this server accepts.' : 'The URL is not validly percent-encoded.',
+  });
 }

@@ -16,6 +16,9 @@ function isDatabaseUnavailable(error: unknown): boolean {
   );
 }
 
+/** Nest's "Cannot GET /path?query" names the URL: its query may hold a secret (an api_key sent the wrong way). */
+const withoutQuery = (detail: string | undefined) => detail?.replace(/^(Cannot [A-Z]+ [^?\s]*)\?\S*/, '$1');
+
 interface FastifyLikeError {
   statusCode?: number;
   code?: string;
@@ -38,7 +41,7 @@ export function toProblem(error: unknown): ProblemInit {
     const body = error.getResponse();
     const message = typeof body === 'string' ? body : (body as { message?: unknown }).message;
     const detail = Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : undefined;
-    return { status, detail: status >= 500 ? undefined : detail };
+    return { status, detail: status >= 500 ? undefined : withoutQuery(detail) };
   }
   const fe = error as FastifyLikeError;
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

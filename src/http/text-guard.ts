@@ -3,25 +3,32 @@ import { sendProblem } from './problem-response.js';
 
 // PostgreSQL text cannot hold NUL, and an unpaired surrogate is not UTF-8: refused here as a 400, not a 500 later.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** No body here is deeper than a few levels; thousands would overflow the recursion of the validators (a 500). */
+export const MAX_JSON_DEPTH = 32;
 
-function firstUnstorable(value: unknown, path: string, depth = 0): string | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : null;
-  if (value === null || typeof value !== 'object' || depth > 32) return null;
+interface Fault {
+  field: string;
+  message: string;
+}
+
+function firstFault(value: unknown, path: string, depth = 0): Fault | null {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? { field: path, message: 'must not contain NUL characters or unpaired surrogates' } : null;
+  if (value === null || typeof value !== 'object') return null;
+  if (depth >= MAX_JSON_DEPTH) return { field: path, message: `must not be nested more than ${MAX_JSON_DEPTH} levels deep` };
   for (const [k, v] of Object.entries(value)) {
-    const field = firstUnstorable(v, path ? `${path}.${k}` : k, depth + 1);
-    if (field !== null) return field;
+    const fault = firstFault(v, path ? `${path}.${k}` : k, depth + 1);
+    if (fault) return fault;
   }
   return null;
 }
 
-/** A Fastify preValidation hook: query strings and JSON bodies may only carry text PostgreSQL can store. */
+/**
+ * A Fastify preValidation hook: query strings and JSON bodies may only carry text PostgreSQL can store, nested no
+ * deeper than MAX_JSON_DEPTH.
+ */
 export function refuseUnstorableText(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-  const field = firstUnstorable(request.query, '') ?? firstUnstorable(request.body, '');
-  if (field === null) return done();
-  const name = field || 'body';
-  sendProblem(request, reply, {
-    status: 400,
-    detail: `${name} contains a NUL character or an unpaired surrogate.`,
-    errors: [{ field: name, messages: ['must not contain NUL characters or unpaired surrogates'] }],
-  });
+  const fault = firstFault(request.query, '') ?? firstFault(request.body, '');
+  if (fault === null) return done();
+  const name = fault.field || 'body';
+  sendProblem(request, reply, { status: 400, detail: `${name} ${fault.message}.`, errors: [{ field: name, messages: [fault.message] }] });
 }

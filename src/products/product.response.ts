@@ -48,7 +48,8 @@ export function productEtag(p: Pick<Product, 'id' | 'version'>): string {
 export function expectedVersion(id: string, ifMatch: IfMatch | undefined): ExpectedVersion {
   if (ifMatch === undefined) return undefined;
   if (ifMatch === '*') return 'any';
-  const ours = new RegExp(`^"${id}\\.(\\d{1,10})"$`, 'i');
+  // Strong comparison is character for character (RFC 9110 §8.8.3.2): the id as we print it, a version without zeros in front.
+  const ours = new RegExp(`^"${id}\\.(0|[1-9]\\d{0,9})"$`);
   return ifMatch.flatMap((tag) => {
     const m = ours.exec(tag);
     return m ? [Number(m[1])] : [];

@@ -42,6 +42,26 @@ describe('access: API keys read, user tokens write', () => {
     assert.equal(res.status, 401);
   });
 
+  it('a bad bearer token on a read is a 401 invalid_token, even with a valid key and a route that needs no token', async () => {
+    for (const token of ['not.a.jwt', await t.token({ ttl: -120 })]) {
+      const res = await t.request('GET', '/v1/products', { headers: { ...apiKey(key), ...bearer(token) } });
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
+    }
+    const good = await t.request('GET', '/v1/products', { headers: { ...apiKey(key), ...bearer(await t.token()) } });
+    assert.equal(good.status, 200);
+  });
+
+  it('a write without a token is refused before its body is read: 405 with a key, 401 without', async () => {
+    for (const [headers, status] of [[apiKey(key), 405], [{}, 401]] as const) {
+      for (const [contentType, rawBody] of [['application/json', '{"sku":'], ['text/plain', 'hello'], ['application/json', 'x'.repeat(100_000)]]) {
+        const res = await t.request('POST', '/v1/products', { headers: { ...headers, 'content-type': contentType }, rawBody });
+        assert.equal(res.status, status, `${contentType} ${rawBody.slice(0, 10)}`);
+        assert.equal(res.headers.get('content-type'), PROBLEM);
+      }
+    }
+  });
+
   it('a bearer token alone does not read', async () => {
     const res = await t.request('GET', '/v1/products', { headers: bearer(await t.token({ scope: 'products:write' })) });
     assert.equal(res.status, 401);

@@ -48,6 +48,12 @@ describe('api keys: a key never reaches a log line', () => {
     assert.equal((await call('GET', `/v1/products?api_key=${first}`)).status, 401);
     assert.equal((await call('GET', '/v1/products', apiKey(wrongSecret))).status, 401);
     assert.equal((await call('GET', '/v1/products', apiKey(first.slice(0, 40)))).status, 401);
+    // Answered by the router before any hook (a bad percent-encoding), and by the 404 handler: neither echoes the key.
+    const badUrl = await call('GET', `/v1/products/%E0%A4%A?api_key=${first}`);
+    assert.equal(badUrl.status, 400);
+    const unknownRoute = await call('GET', `/v1/nothing?api_key=${first}`);
+    assert.equal(unknownRoute.status, 404);
+    for (const body of [badUrl.body, unknownRoute.body]) assert.ok(!JSON.stringify(body).includes(secret), 'a response echoes the key');
     const rotated = await call('POST', `/v1/api-keys/${created.body.id}/rotate`, manager, { gracePeriodSeconds: 0 });
     assert.equal(rotated.status, 201);
     const second: string = rotated.body.key;

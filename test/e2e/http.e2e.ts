@@ -41,9 +41,19 @@ describe('http: health, docs, request ids', () => {
   });
 
   it('unknown routes are 404 problems', async () => {
-    const res = await t.request('GET', '/nowhere');
+    const res = await t.request('GET', '/nowhere?token=secret');
     assert.equal(res.status, 404);
     assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    assert.ok(!res.text.includes('secret'), 'the query string is echoed');
+  });
+
+  it('a URL the router cannot decode is a 400 problem with a request id', async () => {
+    const res = await t.request('GET', '/v1/products/%E0%A4%A');
+    assert.equal(res.status, 400);
+    assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.equal(res.body.requestId, res.headers.get('x-request-id'));
+    assert.ok(res.body.requestId);
   });
 });
 
@@ -68,6 +78,17 @@ describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () 
       assert.equal(res.status, 400, JSON.stringify(name));
       assert.equal(res.body.errors[0].field, 'name');
     }
+  });
+
+  it('a body nested thousands of levels deep is a 400, never a 500', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const res = await t.request('POST', '/v1/products', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      rawBody: `{"sku":"DEEP-1","name":"x","priceCents":1,"currency":"EUR","x":${deep}}`,
+    });
+    assert.equal(res.status, 400);
+    assert.match(res.body.detail, /nested more than 32 levels/);
   });
 
   it('a form-encoded write is a 415', async () => {

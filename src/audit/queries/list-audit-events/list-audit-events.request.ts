@@ -1,6 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
 import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
 import { PageRequest } from '../../../http/page.request.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class ListAuditEventsRequest extends PageRequest {
   @ApiPropertyOptional({ description: 'The `sub` of the acting user' })
@@ -15,8 +18,9 @@ export class ListAuditEventsRequest extends PageRequest {
   @IsOptional() @IsString() @Length(1, 100)
   resourceType?: string;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'A UUID matches in any case: resource ids are recorded in lower case' })
   @IsOptional() @IsString() @Length(1, 255)
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' && UUID.test(value) ? value.toLowerCase() : value))
   resourceId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
