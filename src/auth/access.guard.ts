@@ -18,6 +18,7 @@ interface RouteAccess {
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+\S/i;
+const BEARER_CREDENTIALS = /^Bearer +[A-Za-z0-9\-._~+/]+=* *$/i;
 
 export const hasBearerToken = (request: FastifyRequest): boolean => BEARER.test(request.headers.authorization ?? '');
 
@@ -172,6 +173,11 @@ export class AccessGuard implements CanActivate {
 
   /** The reason goes to the log; the client only learns that the token is not acceptable (RFC 6750 §3.1). */
   private async verifyToken(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // RFC 6750 §2.1: "Bearer", one space, the token; anything after it is not a token this API was given.
+    if (!BEARER_CREDENTIALS.test(request.headers.authorization ?? '')) {
+      this.logger.log({ reason: 'malformed Authorization header' }, 'Access token refused');
+      throw invalidToken();
+    }
     const { principal, reason } = await authenticate<UserPrincipal>(this.jwtStrategy, request).catch((e: unknown) => ({
       principal: false as const,
       reason: e,

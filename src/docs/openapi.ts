@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config.js';
 import { documentIdempotency } from '../idempotency/idempotency.openapi.js';
@@ -52,4 +53,8 @@ export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
   documentIdempotency(document);
   documentStandardResponses(document);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json', yamlDocumentUrl: 'docs-yaml' });
+  // Every successful read says how it may be cached: the document and the UI change with each deployment.
+  (app.getHttpAdapter().getInstance() as FastifyInstance).addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/docs') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-cache');
+  });
 }

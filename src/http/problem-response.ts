@@ -63,6 +63,9 @@ export function toProblem(error: unknown): ProblemInit {
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred.' };
 }
 
+/** The path alone: no query (it may hold a secret), no scheme and host (a request line may be in absolute form). */
+const pathOf = (url: string) => url.split('?')[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+
 /** The problem+json body of a problem answered to `request`. */
 export function problemBody(request: FastifyRequest, problem: ProblemInit): Record<string, unknown> {
   return {
@@ -70,7 +73,7 @@ export function problemBody(request: FastifyRequest, problem: ProblemInit): Reco
     title: problem.title ?? STATUS_TITLES[problem.status] ?? 'Error',
     status: problem.status,
     ...(problem.detail ? { detail: problem.detail } : {}),
-    instance: request.url.split('?')[0],
+    instance: pathOf(request.url),
     requestId: request.id,
     ...(problem.errors ? { errors: problem.errors } : {}),
     ...(problem.extensions ?? {}),

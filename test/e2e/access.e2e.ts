@@ -127,6 +127,8 @@ describe('access: API keys read, user tokens write', () => {
       wrongIssuer: await t.token({ scope, claims: { iss: 'https://evil.example' } }),
       wrongAudience: await t.token({ scope, claims: { aud: 'someone-else' } }),
       noSub: await t.token({ scope, claims: { sub: undefined } }),
+      blankSub: await t.token({ scope, claims: { sub: '   ' } }),
+      trailingGarbage: `${good} extra`,
       noExp: await t.token({ scope, claims: { exp: undefined } }),
       noIat: await t.token({ scope, claims: { iat: undefined } }),
       notYetValid: await t.token({ scope, claims: { nbf: now + 600 } }),

@@ -28,6 +28,7 @@ describe('http: health, docs, request ids', () => {
     assert.deepEqual(scopes, ['api-keys:manage', 'audit:read', 'inventory:write', 'products:admin', 'products:write']);
     assert.deepEqual(doc.body.paths['/v1/products'].post.security, [{ 'user-token': ['products:write'] }]);
     assert.ok(doc.body.paths['/v1/products/{id}'].get.security.some((s: object) => 'api-key' in s));
+    assert.equal(doc.headers.get('cache-control'), 'no-cache');
     assert.equal((await t.request('GET', '/docs')).status, 200);
   });
 

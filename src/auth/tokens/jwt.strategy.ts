@@ -66,7 +66,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     const { maxTokenTtlSeconds, clockSkewSeconds } = this.config.auth;
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new TokenRejected('claims are not an object');
-    if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejected('no sub');
+    if (typeof claims.sub !== 'string' || claims.sub.trim() === '') throw new TokenRejected('no sub');
     if (claims.sub.length > MAX_SUB_LENGTH) throw new TokenRejected('sub too long');
     if (typeof claims.exp !== 'number') throw new TokenRejected('no exp');
     if (typeof claims.iat !== 'number') throw new TokenRejected('no iat');
