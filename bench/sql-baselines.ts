@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { INSERT_AUDIT_EVENT } from '../src/audit/audit-log.js';
 import { INSERT_OUTBOX_EVENT } from '../src/outbox/outbox.js';
+import { LIMIT_INLINE_LOCK_WAIT } from '../src/outbox/unit-of-work.js';
 import { INSERT_PRODUCT, INSERT_STOCK_MOVEMENT, SELECT_PRODUCT_FOR_UPDATE, UPDATE_PRODUCT } from '../src/products/product.repository.js';
 import { UPSERT_PRODUCT_VIEW } from '../src/products/read-models/product-views.projector.js';
 import { INSERT_STOCK_MOVEMENT_VIEW } from '../src/products/read-models/stock-movement-views.projector.js';
@@ -54,7 +55,7 @@ export async function createProductBaseline(pool: pg.Pool, who: Actor, skuPrefix
         }),
     },
   ];
-  if (schema.outbox) statements.push(outboxInsert('ProductCreated', 1, (s) => ({ product: product(s) })), productViewUpsert(product));
+  if (schema.outbox) statements.push(outboxInsert('ProductCreated', 1, (s) => ({ product: product(s) })), lockWaitLimit, productViewUpsert(product));
   return { available: true, transaction: transaction(statements) };
 }
 
@@ -96,6 +97,7 @@ export async function adjustStockBaseline(pool: pg.Pool, who: Actor, count: numb
     const movement = (s: TxState) => ({ id: s.eventId, delta: 1, reason: 'bench', stockAfter: after(s).stock });
     statements.push(
       outboxInsert('StockAdjusted', (s) => after(s).version, (s) => ({ movement: movement(s), product: product(s) })),
+      lockWaitLimit,
       productViewUpsert(product),
       {
         text: INSERT_STOCK_MOVEMENT_VIEW,
@@ -175,6 +177,9 @@ function outboxInsert(type: string, version: number | ((s: TxState) => number), 
     ],
   };
 }
+
+/** UnitOfWork's bound on how long the inline projections wait for a view row. */
+const lockWaitLimit: Statement = { text: LIMIT_INLINE_LOCK_WAIT, values: () => [] };
 
 /** ProductViewsProjector's upsert, with the event's product as the projector reads it back from JSON. */
 function productViewUpsert(product: (s: TxState) => ProductJson): Statement {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LRUCache } from 'lru-cache';
-import { parseApiKey } from '../auth/api-keys/api-key-format.js';
+import { apiKeyFingerprint } from '../auth/api-keys/api-key-format.js';
 import { API_KEY_HEADER } from '../auth/api-keys/api-key.strategy.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -31,8 +31,8 @@ export type AdmitKeyRead = (request: FastifyRequest, reply: FastifyReply) => Pro
  *   depends on unchanged (writes bump them, on every instance sharing Redis).
  * - Every replay first runs the guard's own key check (revoked, expired, rotated keys are refused; rate limits are
  *   charged; usage is counted): a refusal is answered as the guard would answer it.
- * - Keyed by the key's public id, so one key's answers never go to another; requests with a bearer token, HEAD and
- *   anything that is not a GET go through Nest.
+ * - Keyed by a hash of the whole key, so one key's answers never go to another (nor to its id with another secret);
+ *   requests with a bearer token, HEAD and anything that is not a GET go through Nest.
  */
 @Injectable()
 export class ResponseCache {
@@ -45,15 +45,16 @@ export class ResponseCache {
     this.entries = config.cache.queryTtlSeconds > 0 ? new LRUCache({ max: config.cache.queryMaxEntries }) : null;
   }
 
-  /** Keeps an answer Nest just sent with status 200 to a request authenticated by `keyId` alone. */
-  remember(keyId: string, request: FastifyRequest, reply: FastifyReply, answer: Representation): void {
-    if (!this.entries || !answer.validity || request.method !== 'GET') return;
+  /** Keeps an answer Nest just sent with status 200 to a request authenticated by its API key alone. */
+  remember(request: FastifyRequest, reply: FastifyReply, answer: Representation): void {
+    const rawKey = request.headers[API_KEY_HEADER];
+    if (!this.entries || !answer.validity || request.method !== 'GET' || typeof rawKey !== 'string') return;
     const headers: Record<string, string> = {};
     for (const name of REPLAYED_HEADERS) {
       const value = reply.getHeader(name);
       if (typeof value === 'string') headers[name] = value;
     }
-    this.entries.set(entryKey(keyId, request.url), { body: answer.body, etag: answer.etag, headers, validity: answer.validity });
+    this.entries.set(entryKey(rawKey, request.url), { body: answer.body, etag: answer.etag, headers, validity: answer.validity });
   }
 
   /** True when the request was answered here; false to let Nest handle it (nothing was done to it then). */
@@ -61,9 +62,7 @@ export class ResponseCache {
     if (!this.entries || request.method !== 'GET' || request.headers.authorization !== undefined) return false;
     const rawKey = request.headers[API_KEY_HEADER];
     if (typeof rawKey !== 'string') return false;
-    const keyId = parseApiKey(rawKey)?.keyId;
-    if (!keyId) return false;
-    const key = entryKey(keyId, request.url);
+    const key = entryKey(rawKey, request.url);
     const entry = this.entries.get(key);
     if (!entry) return false;
     if (!(await this.queries.isCurrent(entry.validity))) {
@@ -84,6 +83,10 @@ export class ResponseCache {
   }
 }
 
-function entryKey(keyId: string, url: string): string {
-  return `${keyId}\n${url}`;
+/**
+ * By the whole key, not its public id: a request with another application's key id and a made-up secret never finds
+ * its entries, so the time of its 401 cannot tell which URLs that application read lately.
+ */
+function entryKey(rawKey: string, url: string): string {
+  return `${apiKeyFingerprint(rawKey)}\n${url}`;
 }

@@ -72,7 +72,7 @@ export class HttpCachingInterceptor implements NestInterceptor {
         } else {
           reply.header('cache-control', this.keyOnly).header('vary', 'X-API-Key');
           // Guards passed on the key alone: the same key may have this answer again without the pipeline.
-          if (request.apiKey && request.headers.authorization === undefined) this.responses.remember(request.apiKey.keyId, request, reply, answer);
+          if (request.apiKey && request.headers.authorization === undefined) this.responses.remember(request, reply, answer);
         }
         // A 304 carries the headers the 200 would have (RFC 9110 §15.4.5), and no body.
         if (ifNoneMatchMatches(request.headers['if-none-match'], answer.etag)) {

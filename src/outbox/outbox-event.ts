@@ -40,8 +40,10 @@ export type Json<T> = T extends Date
  * Something that consumes the outbox in order, from its own checkpoint: a projector that keeps a read model, or the
  * publisher that hands events to the EventBus. `handle` runs inside the relay's transaction, which also moves the
  * checkpoint, so an event's effect and "done" commit together (or, for `projectsInline`, inside the command's, which
- * records it in projected_by). It must be idempotent all the same (a rebuild or an operator's retry may bring an event
- * again) and should not depend on the order of events of different streams.
+ * records it in projected_by). It must be idempotent (a rebuild or an operator's retry may bring an event again) and
+ * must not depend on order, not even within one stream: a command projects its own event inline while an older one of
+ * the same stream may still wait in the relay (after an inline failure, or during a new projector's backfill). Apply
+ * each event as the whole state it leads to, moving a row only to a higher version, or insert it once.
  */
 export interface OutboxSubscriber {
   /** Its checkpoint's key: rename it and it starts again from the beginning. */

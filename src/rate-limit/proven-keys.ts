@@ -1,4 +1,4 @@
-import { hash } from 'node:crypto';
+import { apiKeyFingerprint as fingerprint } from '../auth/api-keys/api-key-format.js';
 
 const TTL_MS = 10 * 60_000;
 const MAX_ENTRIES = 10_000;
@@ -27,9 +27,4 @@ export class ProvenKeys {
   forget(rawKey: string): void {
     this.entries.delete(fingerprint(rawKey));
   }
-}
-
-/** One-shot hashing: no Hash object per call, on a path every read takes. */
-function fingerprint(rawKey: string): string {
-  return hash('sha256', rawKey, 'base64url');
 }

@@ -274,7 +274,8 @@ describe('products: read models, projectors and the outbox relay', () => {
                 (SELECT projected_by FROM outbox_events WHERE stream_id = $1::text) AS "projectedBy"`,
         [id],
       );
-      assert.deepEqual({ products, audits, events, projectedBy }, { products: 1, audits: 1, events: 1, projectedBy: [] });
+      // The other projector still ran inline; the broken one is left to the relay.
+      assert.deepEqual({ products, audits, events, projectedBy }, { products: 1, audits: 1, events: 1, projectedBy: ['stock-movement-views'] });
       const view = await eventually(async () => {
         const r = await api.get(id);
         return r.status === 200 ? r.body : null;
@@ -333,6 +334,33 @@ describe('products: read models, projectors and the outbox relay', () => {
     });
     assert.equal(created?.status, 201);
     assert.deepEqual((await api.get(created.body.id)).body, created.body);
+  });
+
+  it('a write to a product whose view row a rebuild holds answers at once; the relay projects it once the rebuild commits', async () => {
+    const { body: p } = await api.create(token);
+    let patched: HttpResult | undefined;
+    let took = 0;
+    await t.db.transaction(async (tx) => {
+      const interleaved = {
+        async query(sql: string, params?: unknown[]) {
+          const result = await tx.query(sql, params);
+          if (sql.startsWith('DELETE')) {
+            const started = Date.now();
+            patched = await api.patch(p.id, token, { name: 'During rebuild' });
+            took = Date.now() - started;
+          }
+          return result;
+        },
+      };
+      await t.app.get(ProductViewsProjector).rebuild(interleaved as unknown as EntityManager);
+    });
+    assert.equal(patched?.status, 200);
+    assert.ok(took < 3000, `the write waited ${took} ms for the rebuild`);
+    const view = await eventually(async () => {
+      const r = await api.get(p.id);
+      return r.body?.version === 2 ? r.body : null;
+    }, 10_000, 'the relay to project the write');
+    assert.deepEqual(view, patched.body);
   });
 
   it('npm run projections:rebuild rebuilds the read models from the write model', async () => {

@@ -15,7 +15,7 @@
  * The checksum is not a security control (anyone can compute it); it lets scanners and
  * `parseApiKey` reject typos and random strings offline, before any DB lookup.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const API_KEY_PREFIX = 'cqrsk_';
@@ -142,6 +142,14 @@ export function verifyApiKeySecret(secret: string, expectedHash: string, pepper:
  * 'cqrsk_<keyId>_…' for logs and UI. Accepts a key id or a (possibly mistyped) plaintext key;
  * only the key id is ever echoed, so malformed input is masked instead of leaked.
  */
+/**
+ * A name for a whole presented key (id and secret), to key in-process maps by: a secret is never kept, and only the
+ * holder of the secret can produce the name. One-shot hashing: no Hash object per call, on a path every read takes.
+ */
+export function apiKeyFingerprint(rawKey: string): string {
+  return hash('sha256', rawKey, 'base64url');
+}
+
 export function maskApiKey(keyIdOrPlaintext: string): string {
   let keyId: string | null = null;
   if (typeof keyIdOrPlaintext === 'string') {
