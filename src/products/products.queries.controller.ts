@@ -5,6 +5,7 @@ import { ApiProblems } from '../http/api-problems.js';
 import { decodeCursor } from '../http/cursor.js';
 import { ApiConditionalRead } from '../http/http-caching.interceptor.js';
 import type { Representation } from '../http/representation.js';
+import { NoQueryParameters } from '../http/no-query.guard.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { ProductPageResponse, ProductResponse } from './product.response.js';
 import { PRODUCT_PAGE_VIEW, PRODUCT_VIEW, STOCK_MOVEMENT_PAGE_VIEW, productPageScope, stockMovementPageScope } from './product.views.js';
@@ -35,7 +36,8 @@ export class ProductsQueriesController {
   @ApiOperation({ summary: 'Get one product (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: ProductResponse, headers: { ETag: { description: 'Changes exactly when the version does', schema: { type: 'string' } } } })
   @ApiConditionalRead()
-  @ApiProblems({ 400: 'Malformed id', 404: 'No such product (or deleted)' })
+  @ApiProblems({ 400: 'Malformed id, or a query parameter (this route takes none)', 404: 'No such product (or deleted)' })
+  @NoQueryParameters()
   get(@UuidParam() id: string): Promise<Representation<ProductResponse>> {
     return this.queries.execute(new GetProductQuery(id), PRODUCT_VIEW);
   }

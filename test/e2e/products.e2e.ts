@@ -39,6 +39,15 @@ describe('products: create and read', () => {
     assert.equal(notModified.text, '');
   });
 
+  it('a product read takes no query parameters: one is a 400 naming it (after the key check)', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    const created = await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct() });
+    const res = await t.request('GET', `/v1/products/${created.body.id}?fields=name`, { headers: apiKey(key) });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.body.errors.map((e: { field: string }) => e.field), ['fields']);
+    assert.equal((await t.request('GET', `/v1/products/${created.body.id}?fields=name`)).status, 401);
+  });
+
   it('a 304 is never given to a caller without a valid key', async () => {
     const token = await t.token({ scope: 'products:write' });
     const created = await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct() });

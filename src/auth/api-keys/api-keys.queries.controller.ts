@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { decodeCursor, pageBody } from '../../http/cursor.js';
 import { ProblemException } from '../../http/problem.js';
+import { NoQueryParameters } from '../../http/no-query.guard.js';
 import { UuidParam } from '../../http/uuid-param.js';
 import { CacheControl } from '../../http/http-caching.interceptor.js';
 import { UserTokenRead } from '../access.decorators.js';
@@ -38,6 +39,7 @@ export class ApiKeysQueriesController {
   @ApiOperation({ summary: 'One API key (where Location points after a create or a rotate)' })
   @ApiOkResponse({ type: ApiKeyResponse })
   @ApiNotFoundResponse({ description: 'No such key' })
+  @NoQueryParameters()
   async get(@UuidParam() id: string): Promise<ApiKeyResponse> {
     const key = await this.queries.execute(new GetApiKeyQuery(id));
     if (!key) throw ProblemException.notFound(`No API key ${id}.`);
