@@ -38,6 +38,10 @@ export function encodeCursor(c: Cursor, scope: string): string {
   return `${payload}.${tag(payload, scope)}`;
 }
 
+// The tag is computable by anyone, so the payload is checked as if it were input: a year PostgreSQL cannot store
+// would otherwise reach the database as an error instead of a 400.
+const withinPostgresRange = (d: Date) => !Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+
 /** Opaque to clients; anything we did not issue for this very query (same list, same filters) is a 400, never a database error. */
 export function decodeCursor(raw: string | undefined, scope: string): Cursor | undefined {
   if (raw === undefined) return undefined;
@@ -46,7 +50,7 @@ export function decodeCursor(raw: string | undefined, scope: string): Cursor | u
     try {
       const [at, id] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown[];
       const date = new Date(String(at));
-      if (typeof at === 'string' && typeof id === 'string' && UUID.test(id) && !Number.isNaN(date.getTime())) {
+      if (typeof at === 'string' && typeof id === 'string' && UUID.test(id) && withinPostgresRange(date)) {
         return { at: date, id };
       }
     } catch {

@@ -46,6 +46,8 @@ describe('api keys: a key never reaches a log line', () => {
 
     assert.equal((await call('GET', '/v1/products', apiKey(first))).status, 200);
     assert.equal((await call('GET', `/v1/products?api_key=${first}`)).status, 401);
+    assert.equal((await call('GET', `/v1/products?access_token=${token}&password=hunter2-${keyId}`)).status, 401);
+    assert.equal((await call('GET', `/v1/products/${token}`, apiKey(first))).status, 414);
     assert.equal((await call('GET', '/v1/products', apiKey(wrongSecret))).status, 401);
     assert.equal((await call('GET', '/v1/products', apiKey(first.slice(0, 40)))).status, 401);
     // Answered by the router before any hook (a bad percent-encoding), and by the 404 handler: neither echoes the key.
@@ -72,8 +74,9 @@ describe('api keys: a key never reaches a log line', () => {
     }
     assert.ok(output.includes(`cqrsk_${keyId}_…`), 'the refused key is named by its masked id');
     assert.ok(output.includes(`api_key=cqrsk_${keyId}_…`), 'a key in a URL is masked in the request log line');
+    assert.ok(output.includes('access_token=[redacted]&password=[redacted]'), 'credential-named query values are redacted');
 
-    const secrets = [first, second, wrongSecret, secret, parseApiKey(second)!.secret, parseApiKey(wrongSecret)!.secret, first.slice(0, 40), token];
+    const secrets = [first, second, wrongSecret, secret, parseApiKey(second)!.secret, parseApiKey(wrongSecret)!.secret, first.slice(0, 40), token, `hunter2-${keyId}`];
     for (const s of secrets) assert.ok(!output.includes(s), `the log contains a secret: ${s.slice(0, 10)}…`);
     const [row] = await t.db.query('SELECT secret_hash FROM api_keys WHERE key_id = $1', [keyId]);
     assert.ok(!output.includes(row.secret_hash), 'the log contains a hash');

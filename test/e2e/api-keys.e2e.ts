@@ -146,6 +146,8 @@ describe('api keys: lifecycle through the API', () => {
       [{ name: 'x'.repeat(101) }, 'name'],
       [{ name: 'x', expiresAt: '2001-01-01T00:00:00Z' }, 'expiresAt'],
       [{ name: 'x', expiresAt: 'tomorrow' }, 'expiresAt'],
+      [{ name: 'x', expiresAt: '2030-W01-1' }, 'expiresAt'],
+      [{ name: 'x', expiresAt: '2030-01-01T00:00:00' }, 'expiresAt'],
       [{ name: 'x', rateLimitPerMinute: 0 }, 'rateLimitPerMinute'],
       [{ name: 'x', rateLimitPerMinute: 1.5 }, 'rateLimitPerMinute'],
       [{ name: 'x', secretHash: 'mine' }, 'secretHash'],

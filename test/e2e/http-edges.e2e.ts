@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
+import { encodeCursor } from '../../src/http/cursor.js';
 import { productsApi } from '../support/products.js';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
 
@@ -148,6 +149,17 @@ describe('http edges: cursors are bound to their query and tamper-evident', () =
     }
     invalidCursor(await get(`q=${tagA}&cursor=${cursor}x`), 'appended');
     invalidCursor(await get(`q=${tagA}&cursor=${cursor.split('.')[0]}`), 'untagged');
+  });
+
+  it('a well-tagged cursor holding an instant PostgreSQL cannot store is a 400, not a database error', async () => {
+    // The tag is no secret (see cursor.ts): anyone can forge one, so the payload must be checked like any input.
+    const id = '0b9a3f4e-6f55-4c67-9d43-5f0d7f2b8c11';
+    for (const at of [new Date(-8_640_000_000_000_000), new Date(Date.UTC(-5000, 0, 1)), new Date(Date.UTC(10000, 0, 1))]) {
+      const forged = encodeCursor({ at, id }, 'products');
+      invalidCursor(await t.request('GET', `/v1/products?cursor=${forged}`, { headers: apiKey(key) }), at.toISOString());
+    }
+    const fine = encodeCursor({ at: new Date(Date.UTC(1, 0, 1)), id }, 'products');
+    assert.equal((await t.request('GET', `/v1/products?cursor=${fine}`, { headers: apiKey(key) })).status, 200);
   });
 
   it("a product's stock-movements cursor does not page another product's movements", async () => {

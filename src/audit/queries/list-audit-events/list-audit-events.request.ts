@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsISO8601, IsOptional, IsString, Length } from 'class-validator';
+import { IsOptional, IsString, Length } from 'class-validator';
+import { IsInstant } from '../../../http/instant.js';
 import { PageRequest } from '../../../http/page.request.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -24,10 +25,10 @@ export class ListAuditEventsRequest extends PageRequest {
   resourceId?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Inclusive' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsInstant()
   since?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive' })
-  @IsOptional() @IsISO8601({ strict: true })
+  @IsOptional() @IsInstant()
   until?: string;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
-import { IsFutureDate } from '../../../../http/is-future-date.js';
+import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsFutureInstant, IsInstant } from '../../../../http/instant.js';
 
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
@@ -12,8 +12,8 @@ export class CreateApiKeyRequest {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'After this instant the key is refused (401)' })
   @IsOptional()
-  @IsDateString({ strict: true })
-  @IsFutureDate()
+  @IsInstant()
+  @IsFutureInstant()
   expiresAt?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE, description: "Reads per minute; unset: the server's default" })

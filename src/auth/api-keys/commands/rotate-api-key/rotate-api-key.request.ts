@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MAX_ROTATION_GRACE_SECONDS } from '../../../../config/app-config.js';
-import { IsFutureDate } from '../../../../http/is-future-date.js';
+import { IsFutureInstant, IsInstant } from '../../../../http/instant.js';
 
 export class RotateApiKeyRequest {
   @ApiPropertyOptional({
@@ -18,7 +18,7 @@ export class RotateApiKeyRequest {
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: "Expiry of the new key; default: the old key's" })
   @IsOptional()
-  @IsDateString({ strict: true })
-  @IsFutureDate()
+  @IsInstant()
+  @IsFutureInstant()
   expiresAt?: string;
 }
