@@ -4,7 +4,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppModule } from './app.module.js';
 import { AccessGuard } from './auth/access.guard.js';
-import { refuseTokenlessWrites } from './auth/tokenless-writes.hook.js';
+import { admitWritesBeforeTheirBody } from './auth/write-access.hook.js';
 import { ResponseCache } from './caching/response-cache.js';
 import { answerError } from './http/problem-details.filter.js';
 import type { AppConfig } from './config/app-config.js';
@@ -51,7 +51,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     contextLogger.runInContext(done, { bindings: { reqId: request.id } });
   });
   replayCachedReads(fastify, app.get(ResponseCache), app.get(AccessGuard));
-  refuseTokenlessWrites(fastify, app.get(AccessGuard));
+  admitWritesBeforeTheirBody(fastify, app.get(AccessGuard));
   setUpOpenApi(app, config);
   await app.init();
   return app;

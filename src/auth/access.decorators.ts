@@ -8,7 +8,7 @@ export const USER_TOKEN_READ = 'auth:user-token-read';
 /**
  * No credentials at all (health, docs). Everything else is closed by default. On a class it marks each of its
  * methods too: Nest copies a method's metadata to the route it registers with Fastify, where the hook that refuses
- * tokenless writes before their body is read (refuseTokenlessWrites) looks for it.
+ * writes before their body is read (admitWritesBeforeTheirBody) looks for it.
  */
 export const Public = (): ClassDecorator & MethodDecorator =>
   ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {

@@ -22,6 +22,12 @@ const BEARER_CREDENTIALS = /^Bearer +[A-Za-z0-9\-._~+/]+=* *$/i;
 
 export const hasBearerToken = (request: FastifyRequest): boolean => BEARER.test(request.headers.authorization ?? '');
 
+function requireScopes(request: FastifyRequest, scopes: readonly string[]): void {
+  const granted = request.user?.scopes;
+  const missing = scopes.filter((s) => !granted?.has(s));
+  if (missing.length) throw insufficientScope(missing);
+}
+
 /**
  * Runs one of this app's own passport strategy instances for one request, the way passport's `authenticate` does:
  * on an object whose prototype is the strategy, given the success/fail/error actions, so concurrent requests never
@@ -47,8 +53,8 @@ function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest): 
  * - reads (GET/HEAD) need a valid API key, charged per key; routes with @RequireScopes also need a user token, and
  *   a token that comes along on any read must be valid;
  * - writes need a user token, charged per user; a valid API key alone is refused with 405 (an invalid one is a 401),
- *   and one that comes along with a token must be valid (writes without a token are refused before their body is
- *   read, see refuseTokenlessWrites);
+ *   and one that comes along with a token must be valid (all of it before the body is read, see
+ *   admitWritesBeforeTheirBody);
  * - @UserTokenRead routes are reads checked like writes (a user token, a key optional), but never a 405;
  * - scopes are checked last, so a 403 always means "you are known, but may not";
  * - a request refused for its credentials (401) is charged to its address; when that budget is spent, keys not yet
@@ -59,6 +65,8 @@ function authenticate<T>(strategy: passport.Strategy, request: FastifyRequest): 
 export class AccessGuard implements CanActivate {
   private readonly logger = new Logger('Tokens');
   private readonly routes = new WeakMap<object, RouteAccess>();
+  /** Writes whose credentials admitWrite has already checked and charged, so the guard does not do it twice. */
+  private readonly admittedWrites = new WeakSet<FastifyRequest>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -73,11 +81,11 @@ export class AccessGuard implements CanActivate {
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
-    await this.chargingFailures(request, reply, rawKey, () => this.authenticate(request, reply, rawKey, route));
-    const granted = request.user?.scopes;
-    const missing = route.scopes.filter((s) => !granted?.has(s));
-    if (missing.length) throw insufficientScope(missing);
+    if (!this.admittedWrites.has(request)) {
+      const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
+      await this.chargingFailures(request, reply, rawKey, () => this.authenticate(request, reply, rawKey, route));
+    }
+    requireScopes(request, route.scopes);
     return true;
   }
 
@@ -91,12 +99,15 @@ export class AccessGuard implements CanActivate {
   }
 
   /**
-   * A write without a bearer token, refused as canActivate would refuse it: for the hook that answers it before its
-   * body is read (a malformed body must not turn the contract's 401 or 405 into a 400).
+   * A write's credentials and the scopes its route names, checked and charged exactly as canActivate does: for the
+   * hook that does it before the body is read (a malformed body must not turn the contract's 401, 403 or 405 into a
+   * 400, 413 or 415). canActivate then only re-checks the scopes.
    */
-  refuseTokenlessWrite(request: FastifyRequest, reply: FastifyReply): Promise<never> {
+  async admitWrite(request: FastifyRequest, reply: FastifyReply, scopes: readonly string[]): Promise<void> {
     const rawKey = request.headers[API_KEY_HEADER] as string | undefined;
-    return this.chargingFailures(request, reply, rawKey, () => this.refuseTokenless(request, reply, rawKey));
+    await this.chargingFailures(request, reply, rawKey, () => this.authenticateWrite(request, reply, rawKey));
+    this.admittedWrites.add(request);
+    requireScopes(request, scopes);
   }
 
   /** Route metadata, read once per handler rather than through the reflector on every request. */
@@ -132,15 +143,17 @@ export class AccessGuard implements CanActivate {
       if (hasBearer) await this.verifyToken(request, reply);
       else if (route.scopes.length > 0) throw bearerRequired();
     } else {
-      if (!hasBearer) {
-        if (route.userTokenRead) throw bearerRequired();
-        await this.refuseTokenless(request, reply, rawKey);
-      }
-      // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
-      await this.verifyToken(request, reply);
-      await this.rateLimits.chargeWrite(request.user!, reply);
-      if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey, 'write');
+      if (!hasBearer && route.userTokenRead) throw bearerRequired();
+      await this.authenticateWrite(request, reply, rawKey);
     }
+  }
+
+  private async authenticateWrite(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined): Promise<void> {
+    if (!hasBearerToken(request)) await this.refuseTokenless(request, reply, rawKey);
+    // The user token first: an expired token must be a 401 even when a valid key comes along (no fallback).
+    await this.verifyToken(request, reply);
+    await this.rateLimits.chargeWrite(request.user!, reply);
+    if (rawKey !== undefined) await this.verifyApiKey(request, reply, rawKey, 'write');
   }
 
   /** No token, so no user: a 401, or with a key a 405 (a key that is not valid is a 401 as on a read). */

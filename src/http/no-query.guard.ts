@@ -5,7 +5,8 @@ import { ProblemException } from './problem.js';
 /**
  * Routes without query parameters refuse any, as the validated ones refuse unknown fields: a client learns that
  * `?fields=…` was not honoured, and the response cache is not filled with one copy of an answer per made-up URL.
- * A guard, so it runs after the access guard: without credentials the answer is still a 401.
+ * A guard, so it runs after the access guard: without credentials the answer is still a 401. Writes take all their
+ * input from the body, path and headers, so their controllers refuse any query (`?dryRun=true` must not look honoured).
  */
 @Injectable()
 class NoQueryGuard implements CanActivate {

@@ -16,8 +16,9 @@ export function parseIdempotencyKey(value: string | string[]): string {
 }
 
 /**
- * What makes two requests "the same": method, path (with its ids and query) and the body as RFC 8785 canonical
- * JSON, so that key order and whitespace do not count.
+ * What makes two requests "the same": method, path and the body as RFC 8785 canonical JSON, so that key order and
+ * whitespace do not count. The path in lower case, as its ids are UUIDs, which name the same thing in any case
+ * (writes take no query; see NoQueryParameters).
  */
 export function requestFingerprint(request: FastifyRequest): string {
   let body: string;
@@ -27,5 +28,7 @@ export function requestFingerprint(request: FastifyRequest): string {
     // Lone surrogates have no canonical form (RFC 8785 needs I-JSON).
     throw ProblemException.badRequest('The body is not I-JSON (RFC 7493), so it cannot be used with an Idempotency-Key.');
   }
-  return createHash('sha256').update(`${request.method} ${request.url}\n${body}`).digest('base64url');
+  return createHash('sha256').update(`${request.method} ${pathOf(request.url).toLowerCase()}\n${body}`).digest('base64url');
 }
+
+const pathOf = (url: string) => url.split('?', 1)[0]!;

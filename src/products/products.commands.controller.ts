@@ -6,6 +6,7 @@ import { Writer, type WriteContext } from '../audit/write-context.js';
 import { RequireScopes } from '../auth/access.decorators.js';
 import { ApiProblems } from '../http/api-problems.js';
 import { IfMatchHeader, type IfMatch } from '../http/if-match.js';
+import { NoQueryParameters } from '../http/no-query.guard.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { AdjustStockCommand } from './commands/adjust-stock/adjust-stock.command.js';
 import { AdjustStockRequest } from './commands/adjust-stock/adjust-stock.request.js';
@@ -30,6 +31,7 @@ const OWNER_OR_ADMIN = 'Needs products:write, and to be the owner of the product
  * ownership, If-Match) and saves, audits and records its events in one transaction.
  */
 @ApiTags('products')
+@NoQueryParameters()
 @Controller('v1/products')
 export class ProductsCommandsController {
   constructor(private readonly commands: CommandBus) {}

@@ -52,14 +52,32 @@ describe('access: API keys read, user tokens write', () => {
     assert.equal(good.status, 200);
   });
 
-  it('a write without a token is refused before its body is read: 405 with a key, 401 without', async () => {
-    for (const [headers, status] of [[apiKey(key), 405], [{}, 401]] as const) {
-      for (const [contentType, rawBody] of [['application/json', '{"sku":'], ['text/plain', 'hello'], ['application/json', 'x'.repeat(100_000)]]) {
+  it("a write's credentials are judged before its body is read: 405 key alone, 401 no or bad token, 403 scope", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await t.token({ scope: 'products:write', claims: { iat: now - 600, exp: now - 300 } });
+    const cases = [
+      [apiKey(key), 405],
+      [{}, 401],
+      [bearer('not.a.jwt'), 401],
+      [bearer(expired), 401],
+      [{ ...apiKey('garbage'), ...bearer(await t.token({ scope: 'products:write' })) }, 401],
+      [bearer(await t.token({ scope: 'audit:read' })), 403],
+    ] as const;
+    const bodies = [['application/json', '{"sku":'], ['text/plain', 'hello'], ['application/json', 'x'.repeat(100_000)]] as const;
+    for (const [headers, status] of cases) {
+      for (const [contentType, rawBody] of bodies) {
         const res = await t.request('POST', '/v1/products', { headers: { ...headers, 'content-type': contentType }, rawBody });
-        assert.equal(res.status, status, `${contentType} ${rawBody.slice(0, 10)}`);
+        assert.equal(res.status, status, `${JSON.stringify(headers).slice(0, 40)} ${contentType} ${rawBody.slice(0, 10)}`);
         assert.equal(res.headers.get('content-type'), PROBLEM);
       }
     }
+    // Once the caller may write, the body is judged as usual.
+    const writer = bearer(await t.token({ scope: 'products:write' }));
+    const statuses = [];
+    for (const [contentType, rawBody] of bodies) {
+      statuses.push((await t.request('POST', '/v1/products', { headers: { ...writer, 'content-type': contentType }, rawBody })).status);
+    }
+    assert.deepEqual(statuses, [400, 415, 413]);
   });
 
   it('a bearer token alone does not read', async () => {

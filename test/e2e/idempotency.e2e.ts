@@ -60,7 +60,7 @@ describe('idempotency: Idempotency-Key on every POST', () => {
   });
 
   it('the same key with another body, or on another path, is refused with 422 and nothing is written', async () => {
-    const token = await t.token({ scope: 'products:write' });
+    const token = await t.token({ scope: 'products:write inventory:write' });
     const key = randomUUID();
     const first = await post(t, token, key, newProduct());
     assert.equal(first.status, 201);
@@ -74,9 +74,24 @@ describe('idempotency: Idempotency-Key on every POST', () => {
     assert.match(refused.body.detail, /different request/);
     assert.equal(await productsWithSku(t, other.sku), 0);
 
-    const elsewhere = await post(t, token, key, other, '/v1/products?variant=1');
+    const elsewhere = await post(t, token, key, { delta: 1, reason: 'count' }, `/v1/products/${first.body.id}/stock-adjustments`);
     assert.equal(elsewhere.status, 422);
-    assert.equal(await productsWithSku(t, other.sku), 0);
+    const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM stock_movements WHERE product_id = $1', [first.body.id]);
+    assert.equal(n, 0);
+  });
+
+  it('a retry that spells the id in upper case is the same request: it gets the stored answer', async () => {
+    const token = await t.token({ scope: 'products:write inventory:write' });
+    const { id } = (await post(t, token, undefined, newProduct())).body;
+    const key = randomUUID();
+    const body = { delta: 3, reason: 'count' };
+    const first = await post(t, token, key, body, `/v1/products/${id}/stock-adjustments`);
+    assert.equal(first.status, 201);
+    const retry = await post(t, token, key, body, `/v1/products/${id.toUpperCase()}/stock-adjustments`);
+    assert.equal(retry.status, 201);
+    assert.deepEqual(retry.body, first.body);
+    const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM stock_movements WHERE product_id = $1', [id]);
+    assert.equal(n, 1);
   });
 
   it('keys belong to a user: the same key from another user runs independently', async () => {

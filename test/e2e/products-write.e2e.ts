@@ -96,6 +96,28 @@ describe('products: change, delete and stock through HTTP', () => {
     assert.equal((await audit(p.id, 'products.update')).length, 0);
   });
 
+  it('writes take no query parameters: one is a 400 naming it, and nothing is written', async () => {
+    const { body: p } = await created();
+    const sku = unique('DRY');
+    const writes: [string, string, unknown][] = [
+      ['POST', '/v1/products?dryRun=true', { sku, name: 'N', priceCents: 1, currency: 'EUR' }],
+      ['PATCH', `/v1/products/${p.id}?dryRun=true`, { name: 'changed' }],
+      ['DELETE', `/v1/products/${p.id}?dryRun=true`, undefined],
+      ['POST', `/v1/products/${p.id}/stock-adjustments?dryRun=true`, { delta: 5, reason: 'restock' }],
+    ];
+    for (const [method, path, body] of writes) {
+      const res = await t.request(method, path, { headers: bearer(ownerToken), body });
+      assert.equal(res.status, 400, `${method} ${path}`);
+      assert.deepEqual(res.body.errors, [{ field: 'dryRun', messages: ['property dryRun should not exist'] }]);
+    }
+    assert.deepEqual((await api.get(p.id)).body, p);
+    const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM products WHERE sku = $1', [sku]);
+    assert.equal(n, 0);
+    const manager = bearer(await t.token({ scope: 'api-keys:manage' }));
+    const keyWrite = await t.request('POST', '/v1/api-keys?admin=true', { headers: manager, body: { name: 'q' } });
+    assert.equal(keyWrite.status, 400);
+  });
+
   it('If-Match: a stale ETag is a 412 and changes nothing; the current one, a list with it, or * succeed; a malformed one is a 400', async () => {
     const { body: p, headers } = await created();
     const v1 = headers.get('etag')!;

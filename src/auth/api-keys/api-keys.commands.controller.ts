@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Writer, type WriteContext } from '../../audit/write-context.js';
+import { NoQueryParameters } from '../../http/no-query.guard.js';
 import { UuidParam } from '../../http/uuid-param.js';
 import { RequireScopes } from '../access.decorators.js';
 import { CreatedApiKeyResponse, RotatedApiKeyResponse } from './api-key.response.js';
@@ -24,6 +25,7 @@ const optionalDate = (s: string | undefined) => (s === undefined ? undefined : n
 
 /** Managing keys is a write like any other: a user token with api-keys:manage, audited in the same transaction. */
 @ApiTags('api-keys')
+@NoQueryParameters()
 @Controller('v1/api-keys')
 export class ApiKeysCommandsController {
   constructor(private readonly commands: CommandBus) {}
