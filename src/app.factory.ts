@@ -11,6 +11,7 @@ import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './docs/openapi.js';
 import { answerClientError, answerFrameworkError } from './http/client-error.js';
 import { AccessLog, logOptions } from './http/log-options.js';
+import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { refuseUnstorableText } from './http/text-guard.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
@@ -37,8 +38,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   app.useGlobalPipes(createValidationPipe());
 
   const fastify = app.getHttpAdapter().getInstance();
-  // Writes take JSON only: anything else is a 415 rather than a string the validators would have to guess at.
-  fastify.removeContentTypeParser(['text/plain']);
+  acceptJsonBodiesOnly(fastify);
   fastify.addHook('preValidation', refuseUnstorableText);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);

@@ -20,7 +20,7 @@ const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const BEARER = /^Bearer\s+\S/i;
 const BEARER_CREDENTIALS = /^Bearer +[A-Za-z0-9\-._~+/]+=* *$/i;
 
-export const hasBearerToken = (request: FastifyRequest): boolean => BEARER.test(request.headers.authorization ?? '');
+const hasBearerToken = (request: FastifyRequest): boolean => BEARER.test(request.headers.authorization ?? '');
 
 function requireScopes(request: FastifyRequest, scopes: readonly string[]): void {
   const granted = request.user?.scopes;
@@ -136,14 +136,14 @@ export class AccessGuard implements CanActivate {
   }
 
   private async authenticate(request: FastifyRequest, reply: FastifyReply, rawKey: string | undefined, route: RouteAccess): Promise<void> {
-    const hasBearer = hasBearerToken(request);
     if (READ_METHODS.has(request.method) && !route.userTokenRead) {
       await this.admitKey(request, reply, rawKey);
-      // A token that comes along is checked even where none is needed: a bad one is a 401, never silently ignored.
-      if (hasBearer) await this.verifyToken(request, reply);
+      // Credentials that come along are checked even where none are needed: a bad token, an empty `Bearer` or
+      // another scheme is a 401, never silently ignored.
+      if (request.headers.authorization !== undefined) await this.verifyToken(request, reply);
       else if (route.scopes.length > 0) throw bearerRequired();
     } else {
-      if (!hasBearer && route.userTokenRead) throw bearerRequired();
+      if (route.userTokenRead && !hasBearerToken(request)) throw bearerRequired();
       await this.authenticateWrite(request, reply, rawKey);
     }
   }

@@ -44,7 +44,6 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): v
  * hook ran. Without this, Fastify answers its own JSON, with the whole URL (and any key in its query) in the message.
  */
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  reply.header(REQUEST_ID_HEADER, request.id);
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH';
   sendProblem(request, reply, {
     status: tooLong ? 414 : 400,

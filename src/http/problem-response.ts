@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, STATUS_TITLES, type ProblemInit } from './problem.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 const TOO_LARGE = 'The request body is larger than this server accepts.';
 const JSON_ONLY = 'Send the body as application/json.';
@@ -85,6 +86,8 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, proble
   if (problem.headers) reply.headers(problem.headers);
   reply
     .status(problem.status)
+    // Also here, not only in the onRequest hook: some answers (`OPTIONS *`, router errors) come before any hook runs.
+    .header(REQUEST_ID_HEADER, request.id)
     .header('content-type', PROBLEM_CONTENT_TYPE)
     .header('cache-control', 'no-store')
     .send(JSON.stringify(body));

@@ -48,6 +48,10 @@ describe('access: API keys read, user tokens write', () => {
       assert.equal(res.status, 401);
       assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer error="invalid_token"/);
     }
+    for (const authorization of ['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', '']) {
+      const res = await t.request('GET', '/v1/products', { headers: { ...apiKey(key), authorization } });
+      assert.equal(res.status, 401, JSON.stringify(authorization));
+    }
     const good = await t.request('GET', '/v1/products', { headers: { ...apiKey(key), ...bearer(await t.token()) } });
     assert.equal(good.status, 200);
   });

@@ -143,6 +143,7 @@ describe('api keys: lifecycle through the API', () => {
     const cases: [Record<string, unknown>, string][] = [
       [{}, 'name'],
       [{ name: '' }, 'name'],
+      [{ name: ' \t ' }, 'name'],
       [{ name: 'x'.repeat(101) }, 'name'],
       [{ name: 'x', expiresAt: '2001-01-01T00:00:00Z' }, 'expiresAt'],
       [{ name: 'x', expiresAt: 'tomorrow' }, 'expiresAt'],
@@ -151,6 +152,8 @@ describe('api keys: lifecycle through the API', () => {
       [{ name: 'x', rateLimitPerMinute: 0 }, 'rateLimitPerMinute'],
       [{ name: 'x', rateLimitPerMinute: 1.5 }, 'rateLimitPerMinute'],
       [{ name: 'x', secretHash: 'mine' }, 'secretHash'],
+      [{ name: 'x', toString: 'mine' }, 'toString'],
+      [{ name: 'x', hasOwnProperty: 1 }, 'hasOwnProperty'],
     ];
     for (const [body, field] of cases) {
       const res = await t.request('POST', '/v1/api-keys', { headers: manager, body });

@@ -65,6 +65,8 @@ describe('audit trail', () => {
       const res = await t.request('GET', `/v1/audit-events?since=${encodeURIComponent(good)}&limit=1`, { headers });
       assert.equal(res.status, 200, good);
     }
+    const inherited = await t.request('GET', '/v1/audit-events?valueOf=1', { headers });
+    assert.deepEqual([inherited.status, inherited.body.errors?.[0]?.field], [400, 'valueOf']);
     for (const odd of ['2026-W01-1', '20260101T000000Z', '2026-01-01T0000', '2026-01-01T00:00:00,5Z', '2026-02-30T00:00:00Z', '0000-01-01T00:00:00Z', '2026-01-01T00:00:00']) {
       for (const field of ['since', 'until']) {
         const res = await t.request('GET', `/v1/audit-events?${field}=${encodeURIComponent(odd)}`, { headers });

@@ -107,6 +107,10 @@ describe("http edges: requests Node's parser refuses", () => {
   it('a request line that is not HTTP is a 400 problem', async () => {
     assertProblem(parseRaw(await rawExchange(t.baseUrl, 'HELLO\r\n\r\n')), 400);
   });
+
+  it('OPTIONS * (a URL that is no path) is a 404 problem with a request id', async () => {
+    assertProblem(parseRaw(await rawExchange(t.baseUrl, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')), 404);
+  });
 });
 
 /** Every one-character change of a cursor: each position replaced by another character of its alphabet. */

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -100,6 +101,33 @@ describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () 
     });
     assert.equal(res.status, 415);
     assert.equal(res.body.detail, 'Send the body as application/json.');
+  });
+
+  it('a compressed write is a 415 naming the encoding; invalid UTF-8 is a 400; neither writes anything', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    const sku = `ENC-${Date.now()}`;
+    const json = JSON.stringify({ sku, name: 'x', priceCents: 1, currency: 'EUR' });
+    const gzip = await t.request('POST', '/v1/products', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      rawBody: gzipSync(json),
+    });
+    assert.equal(gzip.status, 415);
+    assert.equal(gzip.headers.get('accept-encoding'), 'identity');
+    assert.match(gzip.body.detail, /Content-Encoding/);
+
+    const invalid = Buffer.concat([Buffer.from(`{"sku":"${sku}","name":"bad `), Buffer.from([0xc3, 0x28]), Buffer.from('","priceCents":1,"currency":"EUR"}')]);
+    const res = await t.request('POST', '/v1/products', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, rawBody: invalid });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.detail, 'The body is not valid UTF-8.');
+    const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM products WHERE sku = $1', [sku]);
+    assert.equal(n, 0);
+
+    const identity = await t.request('POST', '/v1/products', {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json; charset=utf-8', 'content-encoding': 'identity' },
+      rawBody: json.replace('"x"', '"Grüße 日本"'),
+    });
+    assert.equal(identity.status, 201);
+    assert.equal(identity.body.name, 'Grüße 日本');
   });
 });
 

@@ -247,7 +247,7 @@ describe('products: change, delete and stock through HTTP', () => {
     const writerOnly = await t.token({ scope: 'products:write' });
     assert.equal((await api.adjust(p.id, writerOnly, 1)).status, 403);
     assert.equal((await api.adjust('00000000-0000-4000-8000-000000000000', clerk, 1)).status, 404);
-    for (const body of [{ delta: 0, reason: 'r' }, { delta: 1.5, reason: 'r' }, { delta: '1', reason: 'r' }, { delta: 1 }, { delta: 1, reason: '' }, { delta: 1, reason: 'r', stockOnHand: 9 }]) {
+    for (const body of [{ delta: 0, reason: 'r' }, { delta: 1.5, reason: 'r' }, { delta: '1', reason: 'r' }, { delta: 1 }, { delta: 1, reason: '' }, { delta: 1, reason: '   ' }, { delta: 1, reason: 'r', stockOnHand: 9 }]) {
       const res = await t.request('POST', `/v1/products/${p.id}/stock-adjustments`, { headers: bearer(clerk), body });
       assert.equal(res.status, 400, JSON.stringify(body));
     }

@@ -106,11 +106,11 @@ describe('products: create and read', () => {
     const token = await t.token({ scope: 'products:write' });
     const res = await t.request('POST', '/v1/products', {
       headers: bearer(token),
-      body: { sku: '', name: 'x', priceCents: -1, currency: 'eur', ownerId: 'mallory', id: 'x' },
+      body: { sku: '', name: ' \n ', priceCents: -1, currency: 'eur', ownerId: 'mallory', id: 'x' },
     });
     assert.equal(res.status, 400);
     const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
-    assert.deepEqual(fields, ['currency', 'id', 'ownerId', 'priceCents', 'sku']);
+    assert.deepEqual(fields, ['currency', 'id', 'name', 'ownerId', 'priceCents', 'sku']);
     assert.ok(res.body.requestId);
   });
 

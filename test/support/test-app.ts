@@ -25,7 +25,7 @@ export interface TestApp {
   config: AppConfig;
   baseUrl: string;
   db: DataSource;
-  request<T = any>(method: string, path: string, init?: { headers?: Record<string, string>; body?: unknown; rawBody?: string }): Promise<HttpResult<T>>;
+  request<T = any>(method: string, path: string, init?: { headers?: Record<string, string>; body?: unknown; rawBody?: string | Uint8Array }): Promise<HttpResult<T>>;
   /** A fresh API key; returns the plaintext and its row id. */
   createApiKey(input?: Partial<NewApiKey>): Promise<{ key: string; id: string }>;
   /** A token signed by this app's dev key; `claims` override or remove (undefined) the defaults. */
@@ -70,7 +70,7 @@ export async function startTestApp(env: Partial<Env> = {}): Promise<TestApp> {
     db: app.get(DataSource),
     async request(method, path, init = {}) {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
-      let body: string | undefined = init.rawBody;
+      let body: string | Uint8Array | undefined = init.rawBody;
       if (init.body !== undefined) {
         body = JSON.stringify(init.body);
         headers['content-type'] ??= 'application/json';

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsInt, IsString, Length, Max, Min, NotEquals } from 'class-validator';
 import { MAX_INT, REASON_MAX_LENGTH } from '../../domain/product-rules.js';
+import { NotBlank } from '../../../http/not-blank.js';
 
 export class AdjustStockRequest {
   @ApiProperty({ type: 'integer', example: -3, description: 'Units added (positive) or taken (negative); never 0', minimum: -MAX_INT, maximum: MAX_INT })
@@ -13,5 +14,6 @@ export class AdjustStockRequest {
   @ApiProperty({ example: 'Sold at the counter', minLength: 1, maxLength: REASON_MAX_LENGTH })
   @IsString()
   @Length(1, REASON_MAX_LENGTH)
+  @NotBlank()
   reason: string;
 }

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, Validate, type ValidatorConstraintInterface, ValidatorConstraint } from 'class-validator';
 import { isIso4217 } from '../../domain/currency.js';
 import { DESCRIPTION_MAX_LENGTH, MAX_INT, NAME_MAX_LENGTH, SKU_PATTERN } from '../../domain/product-rules.js';
+import { NotBlank } from '../../../http/not-blank.js';
 
 @ValidatorConstraint({ name: 'iso4217' })
 export class Iso4217 implements ValidatorConstraintInterface {
@@ -22,6 +23,7 @@ export class CreateProductRequest {
   @ApiProperty({ example: 'Coffee mug', minLength: 1, maxLength: NAME_MAX_LENGTH })
   @IsString()
   @Length(1, NAME_MAX_LENGTH)
+  @NotBlank()
   name: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: DESCRIPTION_MAX_LENGTH })

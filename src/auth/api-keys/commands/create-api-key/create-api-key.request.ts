@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { IsFutureInstant, IsInstant } from '../../../../http/instant.js';
+import { NotBlank } from '../../../../http/not-blank.js';
 
 export const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
@@ -8,6 +9,7 @@ export class CreateApiKeyRequest {
   @ApiProperty({ example: 'storefront', minLength: 1, maxLength: 100, description: 'What the key is for; shown in lists' })
   @IsString()
   @Length(1, 100)
+  @NotBlank()
   name: string;
 
   @ApiPropertyOptional({ type: String, format: 'date-time', description: 'After this instant the key is refused (401)' })
