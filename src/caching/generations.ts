@@ -65,18 +65,30 @@ export class LocalGenerations implements Generations {
 /**
  * Shared by every instance on the same Redis: one instance's change is seen by the others' next read. Values are
  * random (96 bits), so instances never issue the same one; keys expire after a day of no change, which is safe.
+ * A bump Redis did not take (it was down or reconnecting) is remembered: until it has been sent again, this
+ * instance reads those resources without the cache, and it is sent again as soon as Redis is back, so the other
+ * instances stop serving the old answers too.
  */
 export class RedisGenerations implements Generations {
   static readonly TTL_SECONDS = 24 * 3600;
+  /** Past this many unsent bumps the oldest are forgotten (logged): their answers then age out with their TTL. */
+  static readonly MAX_UNSENT = 100_000;
+  private readonly unsent = new Set<string>();
 
   constructor(
     private readonly client: RedisClientType,
     private readonly prefix: string,
     private readonly onError: (error: unknown) => void,
-  ) {}
+  ) {
+    client.on('ready', () => void this.resendUnsent());
+  }
 
   async current(refs: readonly ResourceRef[]): Promise<string> {
     const keys = refs.map(([type, id]) => this.prefix + keyOf(type, id));
+    if (this.unsent.size > 0 && keys.some((key) => this.unsent.has(key))) {
+      await Promise.all(keys.filter((key) => this.unsent.has(key)).map((key) => this.send(key)));
+      if (keys.some((key) => this.unsent.has(key))) throw new Error('A change to this resource has not reached Redis yet');
+    }
     const values = await Promise.all(keys.map((key) => this.client.get(key)));
     for (let i = 0; i < keys.length; i++) {
       if (values[i] !== null) continue;
@@ -94,11 +106,27 @@ export class RedisGenerations implements Generations {
 
   bump(resourceType: string, resourceId: string | null): void {
     // Sent now, on the connection the reads use, so Redis applies them before any later read of this instance.
-    for (const key of keysBumpedBy(resourceType, resourceId)) {
-      this.client
-        .set(this.prefix + key, this.issue(), { expiration: { type: 'EX', value: RedisGenerations.TTL_SECONDS } })
-        .catch(this.onError);
-    }
+    for (const key of keysBumpedBy(resourceType, resourceId)) void this.send(this.prefix + key);
+  }
+
+  /** Never rejects: a failure is remembered in `unsent` and reported. */
+  private send(key: string): Promise<void> {
+    return this.client.set(key, this.issue(), { expiration: { type: 'EX', value: RedisGenerations.TTL_SECONDS } }).then(
+      () => void this.unsent.delete(key),
+      (error: unknown) => {
+        this.unsent.delete(key);
+        this.unsent.add(key);
+        if (this.unsent.size > RedisGenerations.MAX_UNSENT) {
+          this.unsent.delete(this.unsent.values().next().value!);
+          this.onError(new Error(`More than ${RedisGenerations.MAX_UNSENT} cache invalidations wait for Redis: the oldest is dropped`));
+        }
+        this.onError(error);
+      },
+    );
+  }
+
+  private async resendUnsent(): Promise<void> {
+    await Promise.all([...this.unsent].map((key) => this.send(key)));
   }
 
   private issue(): string {

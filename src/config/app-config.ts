@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { resolve } from 'node:path';
+import { isTrustworthyKeyUrl } from '../auth/tokens/oidc-discovery.js';
 
 const csv = (fallback: string) =>
   z
@@ -153,6 +154,11 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
   if (e.NODE_ENV === 'production') {
     const missing = (['DATABASE_URL', 'AUTH_ISSUER', 'AUTH_AUDIENCE', 'AUTH_JWKS_URL'] as const).filter((k) => !e[k]);
     if (missing.length) throw new ConfigError(`NODE_ENV=production needs ${missing.join(', ')}`);
+  }
+  // The same rule as for keys found through discovery, in every environment: keys fetched over plain HTTP from
+  // another machine can be swapped by anyone on the path, and then any token verifies.
+  if (e.AUTH_JWKS_URL && !isTrustworthyKeyUrl(e.AUTH_JWKS_URL)) {
+    throw new ConfigError(`AUTH_JWKS_URL must be https (or http on loopback): ${e.AUTH_JWKS_URL}`);
   }
   const dataDir = resolve(e.DATA_DIR);
   return {

@@ -1,11 +1,13 @@
 import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { createClient, type RedisClientType } from '@keyv/redis';
 import { afterEach, describe, it, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KeyvCacheableMemory } from '@cacheable/memory';
 import { Query, type QueryBus } from '@nestjs/cqrs';
 import { createCacheBackend } from '../../src/caching/cache-backend.js';
 import { Cacheable } from '../../src/caching/cacheable.decorator.js';
-import { LocalGenerations } from '../../src/caching/generations.js';
+import { LocalGenerations, RedisGenerations } from '../../src/caching/generations.js';
 import { QueryCache, type View } from '../../src/caching/query-cache.js';
 import { loadConfig, type Env } from '../../src/config/app-config.js';
 import { Representation } from '../../src/http/representation.js';
@@ -283,5 +285,42 @@ describe('local generations', () => {
     assert.notEqual(after[0], before[0]);
     assert.equal(after[1], before[1]);
     assert.notEqual(after[2], before[2]);
+  });
+});
+
+describe('redis generations (real Redis)', () => {
+  const url = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/5';
+
+  it('a change Redis missed keeps this instance off the cache, and reaches Redis once it is back', async () => {
+    const prefix = `test:${randomUUID()}:`;
+    const client = createClient({ url, disableOfflineQueue: true }) as RedisClientType;
+    const other = createClient({ url }) as RedisClientType;
+    client.on('error', () => {});
+    await Promise.all([client.connect(), other.connect()]);
+    const errors: unknown[] = [];
+    const here = new RedisGenerations(client, prefix, (e) => errors.push(e));
+    const there = new RedisGenerations(other, prefix, () => {});
+    try {
+      const before = await here.current([['thing', 'a']]);
+      assert.equal(await there.current([['thing', 'a']]), before);
+
+      client.destroy(); // Redis unreachable for this instance
+      here.bump('thing', 'a');
+      await new Promise((r) => setImmediate(r));
+      assert.ok(errors.length > 0, 'the failed bump is reported');
+      await assert.rejects(here.current([['thing', 'a']]), 'no generation while the change is unsent: the read skips the cache');
+      assert.equal(await there.current([['thing', 'a']]), before, 'the other instance has not heard of it yet');
+
+      const ready = new Promise((r) => client.once('ready', r));
+      await client.connect();
+      await ready;
+      await new Promise((r) => setTimeout(r, 50));
+      const after = await there.current([['thing', 'a']]);
+      assert.notEqual(after, before, 'resent once Redis is back: the other instance sees the change');
+      assert.equal(await here.current([['thing', 'a']]), after);
+    } finally {
+      if (client.isOpen) client.destroy();
+      other.destroy();
+    }
   });
 });

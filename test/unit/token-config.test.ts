@@ -24,6 +24,13 @@ describe('token configuration', () => {
     assert.equal(loadConfig({ ...prod, AUTH_JWKS_URL: 'https://idp.example/jwks' }).auth.keySource, 'jwks-url');
   });
 
+  it('AUTH_JWKS_URL, like discovery, is https or loopback http, in every environment', () => {
+    for (const env of ['production', 'development']) {
+      assert.throws(() => loadConfig({ NODE_ENV: env, DATABASE_URL: 'postgres://x/y', AUTH_ISSUER: 'https://idp.example', AUTH_AUDIENCE: 'api', AUTH_JWKS_URL: 'http://idp.example/jwks' }), /AUTH_JWKS_URL must be https/);
+    }
+    assert.equal(loadConfig({ AUTH_JWKS_URL: 'http://127.0.0.1:8080/jwks' }).auth.jwksUrl, 'http://127.0.0.1:8080/jwks');
+  });
+
   it('rate limits are on by default and can only be lowered to 1', () => {
     assert.deepEqual(loadConfig({}).rateLimits, { readsPerMinute: 6000, writesPerMinute: 600, unauthenticatedPerMinute: 60 });
     assert.throws(() => loadConfig({ RATE_LIMIT_READS_PER_MINUTE: '0' }), ConfigError);
