@@ -6,6 +6,7 @@ import { cursorScope, decodeCursor, pageBody } from '../http/cursor.js';
 import { AuditEventPageResponse, AuditEventResponse } from './audit-event.response.js';
 import { ListAuditEventsQuery } from './queries/list-audit-events/list-audit-events.query.js';
 import { ListAuditEventsRequest } from './queries/list-audit-events/list-audit-events.request.js';
+import { Scope } from '../auth/scopes.js';
 
 /** The trail names people, so reading it takes a user token with audit:read besides the application's key. */
 @ApiTags('audit')
@@ -15,7 +16,7 @@ export class AuditEventsQueriesController {
   constructor(private readonly queries: QueryBus) {}
 
   @Get()
-  @RequireScopes('audit:read')
+  @RequireScopes(Scope.AuditRead)
   @ApiOperation({ summary: 'The audit trail, newest first' })
   @ApiOkResponse({ type: AuditEventPageResponse })
   async list(@Query() p: ListAuditEventsRequest): Promise<AuditEventPageResponse> {

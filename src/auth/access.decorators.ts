@@ -1,5 +1,6 @@
 import { SetMetadata, applyDecorators } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
+import type { Scope } from './scopes.js';
 
 export const PUBLIC_ROUTE = 'auth:public';
 export const REQUIRED_SCOPES = 'auth:scopes';
@@ -24,7 +25,7 @@ export const Public = (): ClassDecorator & MethodDecorator =>
  * The user token must carry every one of these scopes. On reads this adds a user token to the API key
  * (e.g. the audit trail); on writes a token is always required and this names what it must allow.
  */
-export const RequireScopes = (...scopes: string[]) =>
+export const RequireScopes = (...scopes: Scope[]) =>
   applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiSecurity('user-token', scopes));
 
 /**
@@ -32,4 +33,4 @@ export const RequireScopes = (...scopes: string[]) =>
  * for routes about credentials rather than data (the contract's `GET /v1/api-keys`: JWT `api-keys:manage` only).
  * A key that comes along must still be valid, as on a write.
  */
-export const UserTokenRead = (...scopes: string[]) => applyDecorators(SetMetadata(USER_TOKEN_READ, true), RequireScopes(...scopes));
+export const UserTokenRead = (...scopes: Scope[]) => applyDecorators(SetMetadata(USER_TOKEN_READ, true), RequireScopes(...scopes));

@@ -4,15 +4,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AppConfig } from '../config/app-config.js';
 import { documentIdempotency } from '../idempotency/idempotency.openapi.js';
 import { documentStandardResponses } from './standard-responses.js';
+import { SCOPE_DESCRIPTIONS } from '../auth/scopes.js';
 
-/** Every scope a user token can carry, declared once for the OpenAPI document. */
-export const SCOPES: Record<string, string> = {
-  'products:write': 'Create, change and delete your own products',
-  'products:admin': "Change and delete anyone's products",
-  'inventory:write': 'Adjust stock',
-  'audit:read': 'Read the audit trail',
-  'api-keys:manage': 'Create, list, rotate and revoke API keys',
-};
 
 /**
  * OAuth endpoints must be URLs; the dev issuer is a URN, so the document then names a placeholder host (RFC 6761
@@ -42,8 +35,8 @@ export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
           type: 'oauth2',
           description: `User access token (JWT, RFC 9068) from the identity provider, sent as Authorization: Bearer.${note}`,
           flows: {
-            clientCredentials: { tokenUrl, scopes: SCOPES },
-            authorizationCode: { authorizationUrl, tokenUrl, scopes: SCOPES },
+            clientCredentials: { tokenUrl, scopes: SCOPE_DESCRIPTIONS },
+            authorizationCode: { authorizationUrl, tokenUrl, scopes: SCOPE_DESCRIPTIONS },
           },
         },
         'user-token',

@@ -1,5 +1,5 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { LoggerOptions } from 'pino';
+import { stdSerializers, type LoggerOptions } from 'pino';
 import { redactApiKeys } from '../auth/api-keys/api-key-format.js';
 import type { AppConfig } from '../config/app-config.js';
 
@@ -21,11 +21,22 @@ function logRequest(req: FastifyRequest) {
 }
 
 /**
+ * pino's error serializer without the bound parameters a database error carries (TypeORM's QueryFailedError, pg's
+ * errors): they hold whatever the statement was given, such as secret hashes, sealed responses and personal data.
+ */
+function logError(err: Error) {
+  const out = stdSerializers.err(err) as ReturnType<typeof stdSerializers.err> & { parameters?: unknown; driverError?: { parameters?: unknown } };
+  delete out.parameters;
+  if (out.driverError && typeof out.driverError === 'object') out.driverError = { ...out.driverError, parameters: undefined };
+  return out;
+}
+
+/**
  * One set of pino options for Fastify's logger and for the logger Nest's `Logger` writes through outside a
  * request (nestjs-pino's root): both honour LOG_LEVEL and the redactions.
  */
 export function logOptions(config: AppConfig): LoggerOptions {
-  return { level: config.logLevel, redact: { paths: REDACTED, censor: '[redacted]' }, serializers: { req: logRequest as never } };
+  return { level: config.logLevel, redact: { paths: REDACTED, censor: '[redacted]' }, serializers: { req: logRequest as never, err: logError } };
 }
 
 /** One access-log line per request, with the request and the outcome, instead of Fastify's two: half the cost. */

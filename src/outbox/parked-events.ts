@@ -17,7 +17,7 @@ export interface ParkedEvent {
 }
 
 /**
- * The operator's side of parked events (npm run projections -- parked | retry): what a subscriber gave up on, and a
+ * The operator's side of parked events (`npm run projections:parked`, `-- --retry <position> --projector <name>`): what a subscriber gave up on, and a
  * way to apply it again once the cause is fixed.
  */
 @Injectable()

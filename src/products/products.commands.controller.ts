@@ -17,6 +17,7 @@ import { UpdateProductCommand } from './commands/update-product/update-product.c
 import { UpdateProductRequest } from './commands/update-product/update-product.request.js';
 import { ProductResponse, expectedVersion, productEtag } from './product.response.js';
 import { StockAdjustmentResponse, StockMovementResponse } from './stock-movement.response.js';
+import { Scope } from '../auth/scopes.js';
 
 const IF_MATCH = ApiHeader({
   name: 'If-Match',
@@ -38,7 +39,7 @@ export class ProductsCommandsController {
 
   @Post()
   @HttpCode(201)
-  @RequireScopes('products:write')
+  @RequireScopes(Scope.ProductsWrite)
   @ApiOperation({ summary: 'Create a product owned by the calling user' })
   @ApiCreatedResponse({ type: ProductResponse, headers: { ...ETAG, Location: { description: 'The new product', schema: { type: 'string' } } } })
   @ApiProblems({ 400: 'Invalid body (fields listed)', 409: 'The sku is taken' })
@@ -53,7 +54,7 @@ export class ProductsCommandsController {
   }
 
   @Patch(':id')
-  @RequireScopes('products:write')
+  @RequireScopes(Scope.ProductsWrite)
   @ApiOperation({ summary: 'Change a product (owner or products:admin)', description: `${OWNER_OR_ADMIN} Send at least one field.` })
   @IF_MATCH
   @ApiOkResponse({ type: ProductResponse, headers: ETAG })
@@ -78,7 +79,7 @@ export class ProductsCommandsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @RequireScopes('products:write')
+  @RequireScopes(Scope.ProductsWrite)
   @ApiOperation({
     summary: 'Delete a product (owner or products:admin)',
     description: `${OWNER_OR_ADMIN} Afterwards every read of it answers 404 and its sku may be used again; its audit trail stays.`,
@@ -97,7 +98,7 @@ export class ProductsCommandsController {
 
   @Post(':id/stock-adjustments')
   @HttpCode(201)
-  @RequireScopes('inventory:write')
+  @RequireScopes(Scope.InventoryWrite)
   @ApiOperation({
     summary: 'Add or take stock',
     description: 'inventory:write is enough: stock is not reserved to the owner of the product. Concurrent adjustments are all applied.',

@@ -139,10 +139,6 @@ export function verifyApiKeySecret(secret: string, expectedHash: string, pepper:
 }
 
 /**
- * 'cqrsk_<keyId>_…' for logs and UI. Accepts a key id or a (possibly mistyped) plaintext key;
- * only the key id is ever echoed, so malformed input is masked instead of leaked.
- */
-/**
  * A name for a whole presented key (id and secret), to key in-process maps by: a secret is never kept, and only the
  * holder of the secret can produce the name. One-shot hashing: no Hash object per call, on a path every read takes.
  */
@@ -150,6 +146,10 @@ export function apiKeyFingerprint(rawKey: string): string {
   return hash('sha256', rawKey, 'base64url');
 }
 
+/**
+ * 'cqrsk_<keyId>_…' for logs and UI. Accepts a key id or a (possibly mistyped) plaintext key;
+ * only the key id is ever echoed, so malformed input is masked instead of leaked.
+ */
 export function maskApiKey(keyIdOrPlaintext: string): string {
   let keyId: string | null = null;
   if (typeof keyIdOrPlaintext === 'string') {

@@ -4,7 +4,7 @@ import { HeaderAPIKeyStrategy } from 'passport-headerapikey';
 import type { ApiKeyPrincipal } from '../principals.js';
 import { ApiKeysService } from './api-keys.service.js';
 
-export const API_KEY_STRATEGY = 'api-key';
+const API_KEY_STRATEGY = 'api-key';
 export const API_KEY_HEADER = 'x-api-key';
 
 /** Reads the key from the X-API-Key header only: a key in a URL ends up in logs, history and referrers. */

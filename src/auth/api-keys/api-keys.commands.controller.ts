@@ -19,8 +19,8 @@ import { CreateApiKeyRequest } from './commands/create-api-key/create-api-key.re
 import { RevokeApiKeyCommand } from './commands/revoke-api-key/revoke-api-key.command.js';
 import { RotateApiKeyCommand } from './commands/rotate-api-key/rotate-api-key.command.js';
 import { RotateApiKeyRequest } from './commands/rotate-api-key/rotate-api-key.request.js';
+import { Scope } from '../scopes.js';
 
-const MANAGE = 'api-keys:manage';
 const optionalDate = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 /** Managing keys is a write like any other: a user token with api-keys:manage, audited in the same transaction. */
@@ -32,7 +32,7 @@ export class ApiKeysCommandsController {
 
   @Post()
   @HttpCode(201)
-  @RequireScopes(MANAGE)
+  @RequireScopes(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'Create an API key; the response is the only place its plaintext ever appears' })
   @ApiCreatedResponse({ type: CreatedApiKeyResponse })
   async create(
@@ -48,7 +48,7 @@ export class ApiKeysCommandsController {
 
   @Post(':id/rotate')
   @HttpCode(201)
-  @RequireScopes(MANAGE)
+  @RequireScopes(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'Replace a key by a new one; the old one keeps working for a grace period, then stops' })
   @ApiCreatedResponse({ type: RotatedApiKeyResponse })
   @ApiNotFoundResponse({ description: 'No such key' })
@@ -67,7 +67,7 @@ export class ApiKeysCommandsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @RequireScopes(MANAGE)
+  @RequireScopes(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'Revoke a key: refused from the next request on (other instances: within API_KEY_CACHE_TTL_MS)' })
   @ApiNoContentResponse({ description: 'Revoked (also when it already was)' })
   @ApiNotFoundResponse({ description: 'No such key' })

@@ -11,6 +11,7 @@ import { ApiKeyPageResponse, ApiKeyResponse } from './api-key.response.js';
 import { GetApiKeyQuery } from './queries/get-api-key/get-api-key.query.js';
 import { ListApiKeysQuery } from './queries/list-api-keys/list-api-keys.query.js';
 import { ListApiKeysRequest } from './queries/list-api-keys/list-api-keys.request.js';
+import { Scope } from '../scopes.js';
 
 /**
  * Reads about the keys themselves are for people who manage them: a user token with api-keys:manage, and no API
@@ -24,7 +25,7 @@ export class ApiKeysQueriesController {
 
   @Get()
   @CacheControl('no-store')
-  @UserTokenRead('api-keys:manage')
+  @UserTokenRead(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'List API keys, newest first (revoked and rotated ones included)' })
   @ApiOkResponse({ type: ApiKeyPageResponse })
   async list(@Query() params: ListApiKeysRequest): Promise<ApiKeyPageResponse> {
@@ -35,7 +36,7 @@ export class ApiKeysQueriesController {
 
   @Get(':id')
   @CacheControl('no-store')
-  @UserTokenRead('api-keys:manage')
+  @UserTokenRead(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'One API key (where Location points after a create or a rotate)' })
   @ApiOkResponse({ type: ApiKeyResponse })
   @ApiNotFoundResponse({ description: 'No such key' })

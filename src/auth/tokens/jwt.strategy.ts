@@ -6,7 +6,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import type { UserPrincipal } from '../principals.js';
 import { TokenKeys, TokenRejected } from './token-keys.js';
 
-export const JWT_STRATEGY = 'jwt';
+const JWT_STRATEGY = 'jwt';
 
 interface AccessTokenClaims {
   iss?: unknown;

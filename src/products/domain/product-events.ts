@@ -30,5 +30,3 @@ export interface StockAdjusted {
   product: Product;
   movement: StockMovement;
 }
-
-export type ProductEventType = ProductEvent['type'];

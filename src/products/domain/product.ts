@@ -1,3 +1,5 @@
+import { Scope } from '../../auth/scopes.js';
+
 /** The product as the write side knows it. Plain data: the rules (product-decider.ts) are functions of it. */
 export interface Product {
   id: string;
@@ -47,11 +49,9 @@ export interface Actor {
   scopes: ReadonlySet<string>;
 }
 
-export const PRODUCTS_ADMIN_SCOPE = 'products:admin';
-
 /** Object-level authorization (OWASP API1): a product is changed or deleted by its owner or an admin, nobody else. */
 export function canManage(product: Pick<Product, 'ownerId'>, actor: Actor): boolean {
-  return product.ownerId === actor.sub || actor.scopes.has(PRODUCTS_ADMIN_SCOPE);
+  return product.ownerId === actor.sub || actor.scopes.has(Scope.ProductsAdmin);
 }
 
 /**
