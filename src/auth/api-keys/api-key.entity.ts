@@ -15,7 +15,8 @@ export class ApiKeyEntity {
   @Column('text')
   name: string;
 
-  @Column('text', { name: 'secret_hash' })
+  // Loaded only where a key is verified (ApiKeysService selects it): lists and reads of keys never hold it.
+  @Column('text', { name: 'secret_hash', select: false })
   secretHash: string;
 
   @Column('text', { name: 'created_by' })
