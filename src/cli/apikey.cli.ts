@@ -10,6 +10,7 @@ import { RotateApiKeyCommand } from '../auth/api-keys/commands/rotate-api-key/ro
 import { RotateApiKeyRequest } from '../auth/api-keys/commands/rotate-api-key/rotate-api-key.request.js';
 import { ListApiKeysQuery } from '../auth/api-keys/queries/list-api-keys/list-api-keys.query.js';
 import type { Cursor } from '../http/cursor.js';
+import { toDate } from '../http/instant.js';
 import { ProblemException } from '../http/problem.js';
 import { cliWriteContext, fail, parseArgs, validated, withAppContext } from './cli-context.js';
 
@@ -22,7 +23,6 @@ create and rotate print the new key alone on the last line of stdout (KEY=$(npm 
 
 const CLIENT = 'apikey-cli';
 const number = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
-const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 /**
  * The same commands and queries the HTTP API sends, through the application context: the CLI cannot disagree with
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
         rateLimitPerMinute: number(flags['rate-limit']),
         expiresAt: flags['expires-at'],
       });
-      const input = { name: body.name, rateLimitPerMinute: body.rateLimitPerMinute, expiresAt: date(body.expiresAt) };
+      const input = { name: body.name, rateLimitPerMinute: body.rateLimitPerMinute, expiresAt: toDate(body.expiresAt) };
       return run(async (app) => {
         const { key, plaintext } = await app.get(CommandBus).execute(new CreateApiKeyCommand(input, cliWriteContext(CLIENT)));
         printNewKey(`Created API key ${key.id} (${key.name}).`, plaintext);
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
         gracePeriodSeconds: number(flags['grace-seconds']),
         expiresAt: flags['expires-at'],
       });
-      const input = { gracePeriodSeconds: body.gracePeriodSeconds, expiresAt: date(body.expiresAt) };
+      const input = { gracePeriodSeconds: body.gracePeriodSeconds, expiresAt: toDate(body.expiresAt) };
       return run(async (app) => {
         const { key, replaced, plaintext } = await app
           .get(CommandBus)

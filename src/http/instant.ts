@@ -38,3 +38,7 @@ export const IsFutureInstant = (options?: ValidationOptions) =>
     },
     options,
   );
+
+/** A validated optional instant as the commands take it: left out stays undefined, null stays null ("none"). */
+export const toDate = (value: string | null | undefined): Date | null | undefined =>
+  value === undefined || value === null ? value : new Date(value);

@@ -3,6 +3,9 @@ import { sendProblem } from './problem-response.js';
 
 // PostgreSQL text cannot hold NUL, and an unpaired surrogate is not UTF-8: refused here as a 400, not a 500 later.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether PostgreSQL can store the string as text (no NUL, no unpaired surrogate). */
+export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
 /** No body here is deeper than a few levels; thousands would overflow the recursion of the validators (a 500). */
 export const MAX_JSON_DEPTH = 32;
 

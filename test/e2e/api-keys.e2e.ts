@@ -213,6 +213,15 @@ describe('api keys: lifecycle through the API', () => {
     const later = new Date(Date.now() + 7_200_000).toISOString();
     const again = await rotate(res.body.id, { gracePeriodSeconds: 60, expiresAt: later });
     assert.equal(again.body.expiresAt, later);
+
+    // null is "never expires", on a rotation as on a creation: never the epoch.
+    const forever = await rotate(again.body.id, { gracePeriodSeconds: 0, expiresAt: null });
+    assert.equal(forever.status, 201);
+    assert.deepEqual([forever.body.expiresAt, forever.body.status], [null, 'active']);
+    assert.equal(await read(forever.body.key), 200);
+    const created = await create({ expiresAt: null });
+    assert.deepEqual([created.status, created.body.expiresAt, created.body.status], [201, null, 'active']);
+    assert.equal(await read(created.body.key), 200);
   });
 
   it('rotation: 409 for a revoked key or one already rotated', async () => {

@@ -181,7 +181,7 @@ describe('user tokens: every rule of RFC 8725 / RFC 9068, against a real OpenID 
     assertInvalidToken(await write(await other.issueToken({ clientId: 'alice', scope: 'products:write' })), 'other provider');
   });
 
-  it('refuses a token without sub, exp or iat, or living longer than AUTH_MAX_TOKEN_TTL_SECONDS', async () => {
+  it('refuses a token without sub, exp or iat, with a sub or client_id that is not printable text of at most 255 characters, or living longer than AUTH_MAX_TOKEN_TTL_SECONDS', async () => {
     const t0 = now();
     assert.equal((await write(await forge({ claims: { iat: t0, exp: t0 + 3600 } }))).status, 201, 'exactly the maximum');
     const cases = {
@@ -189,6 +189,11 @@ describe('user tokens: every rule of RFC 8725 / RFC 9068, against a real OpenID 
       'empty sub': { sub: '' },
       'numeric sub': { sub: 42 },
       'sub of 256 characters': { sub: 'u'.repeat(256) },
+      'sub with NUL': { sub: 'a\u0000b' },
+      'sub with a lone surrogate': { sub: '\ud800x' },
+      'sub with a line break': { sub: 'alice\nFAKE' },
+      'client_id with NUL': { client_id: '\u0000' },
+      'client_id of 256 characters': { client_id: 'c'.repeat(256) },
       'no exp': { exp: undefined },
       'no iat': { iat: undefined },
       'exp as a string': { exp: String(t0 + 300) },
@@ -229,6 +234,8 @@ describe('user tokens: every rule of RFC 8725 / RFC 9068, against a real OpenID 
         'jku (attacker-signed)': await signedByAttacker({ jku: `${evil.url}/jwks.json` }),
         'jwk (attacker-signed)': await signedByAttacker({ jwk: attackerJwk }),
         'x5c (provider-signed)': await forge({ header: { x5c: ['MIIB'] } }),
+        'zip (JWE only)': await forge({ header: { zip: 'DEF' } }),
+        'enc (JWE only)': await forge({ header: { enc: 'A256GCM' } }),
       };
       for (const [label, token] of Object.entries(cases)) assertInvalidToken(await write(token), label);
       await sleep(200);

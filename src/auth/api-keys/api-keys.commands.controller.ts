@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Writer, type WriteContext } from '../../audit/write-context.js';
+import { toDate } from '../../http/instant.js';
 import { NoQueryParameters } from '../../http/no-query.guard.js';
 import { UuidParam } from '../../http/uuid-param.js';
 import { RequireScopes } from '../access.decorators.js';
@@ -21,7 +22,6 @@ import { RotateApiKeyCommand } from './commands/rotate-api-key/rotate-api-key.co
 import { RotateApiKeyRequest } from './commands/rotate-api-key/rotate-api-key.request.js';
 import { Scope } from '../scopes.js';
 
-const optionalDate = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 /** Managing keys is a write like any other: a user token with api-keys:manage, audited in the same transaction. */
 @ApiTags('api-keys')
@@ -40,7 +40,7 @@ export class ApiKeysCommandsController {
     @Writer() writer: WriteContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<CreatedApiKeyResponse> {
-    const input = { name: body.name, expiresAt: optionalDate(body.expiresAt), rateLimitPerMinute: body.rateLimitPerMinute };
+    const input = { name: body.name, expiresAt: toDate(body.expiresAt), rateLimitPerMinute: body.rateLimitPerMinute };
     const { key, plaintext } = await this.commands.execute(new CreateApiKeyCommand(input, writer));
     reply.header('location', `/v1/api-keys/${key.id}`);
     return CreatedApiKeyResponse.withKey(key, plaintext);
@@ -59,7 +59,7 @@ export class ApiKeysCommandsController {
     @Writer() writer: WriteContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<RotatedApiKeyResponse> {
-    const input = { gracePeriodSeconds: body.gracePeriodSeconds, expiresAt: optionalDate(body.expiresAt) };
+    const input = { gracePeriodSeconds: body.gracePeriodSeconds, expiresAt: toDate(body.expiresAt) };
     const { key, plaintext, replaced } = await this.commands.execute(new RotateApiKeyCommand(id, input, writer));
     reply.header('location', `/v1/api-keys/${key.id}`);
     return { ...CreatedApiKeyResponse.withKey(key, plaintext), replaces: { id: replaced.id, graceUntil: replaced.graceUntil!.toISOString() } };

@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
+import { isStorableText } from '../../http/text-guard.js';
 import type { UserPrincipal } from '../principals.js';
 import { TokenKeys, TokenRejected } from './token-keys.js';
 
@@ -23,7 +24,14 @@ interface AccessTokenClaims {
 /** Keycloak marks its token kinds in a `typ` claim: these are never access tokens. */
 const NOT_ACCESS_TOKENS = new Set(['id', 'refresh', 'logout']);
 /** OIDC Core §2: `sub` is at most 255 ASCII characters; it is stored in every audit row and keys a rate limit. */
-const MAX_SUB_LENGTH = 255;
+const MAX_IDENTIFIER_LENGTH = 255;
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * `sub` and `client_id` are written to every audit row and to log lines as the token gave them: they must be text
+ * PostgreSQL can store and a log reader can trust (no line breaks or other controls), else the token is refused.
+ */
+const isIdentifier = (value: string) => value.length <= MAX_IDENTIFIER_LENGTH && !CONTROL_CHARACTER.test(value) && isStorableText(value);
 
 /** Scopes come as `scope` (space-separated, RFC 9068) or `scp` (array or string, Entra ID / Okta). */
 export function scopesOf(claims: AccessTokenClaims): Set<string> {
@@ -67,7 +75,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new TokenRejected('claims are not an object');
     if (typeof claims.sub !== 'string' || claims.sub.trim() === '') throw new TokenRejected('no sub');
-    if (claims.sub.length > MAX_SUB_LENGTH) throw new TokenRejected('sub too long');
+    if (!isIdentifier(claims.sub)) throw new TokenRejected('sub too long, or not printable text');
     if (typeof claims.exp !== 'number') throw new TokenRejected('no exp');
     if (typeof claims.iat !== 'number') throw new TokenRejected('no iat');
     if (claims.iat > now + clockSkewSeconds) throw new TokenRejected('iat in the future');
@@ -76,6 +84,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
       throw new TokenRejected(`typ claim ${claims.typ} is not an access token`);
     }
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : null;
+    if (clientId !== null && !isIdentifier(clientId)) throw new TokenRejected('client_id too long, or not printable text');
     return { sub: claims.sub, issuer: String(claims.iss), clientId, scopes: scopesOf(claims) };
   }
 }

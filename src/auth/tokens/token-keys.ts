@@ -11,7 +11,8 @@ import { discoverJwksUri } from './oidc-discovery.js';
 export class TokenRejected extends Error {}
 
 // RFC 8725 §3.10: keys named by the token itself are the attacker's choice; only the configured JWKS is trusted.
-const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+// `zip` and `enc` belong to encrypted tokens (RFC 7516): a signed token that carries them is not one we issue.
+const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'zip', 'enc'] as const;
 /**
  * RFC 9068 §4 asks for `typ: at+jwt`, but Auth0, Entra ID and Keycloak still send `JWT` or nothing, so those pass.
  * Any other declared type (`logout+jwt`, `dpop+jwt`, `secevent+jwt`...) says the token was made for something else.

@@ -12,11 +12,11 @@ export class CreateApiKeyRequest {
   @NotBlank()
   name: string;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'After this instant the key is refused (401)' })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: 'After this instant the key is refused (401). Left out or null: never expires' })
   @IsOptional()
   @IsInstant()
   @IsFutureInstant()
-  expiresAt?: string;
+  expiresAt?: string | null;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_RATE_LIMIT_PER_MINUTE, description: "Reads per minute; unset: the server's default" })
   @IsOptional()

@@ -16,9 +16,9 @@ export class RotateApiKeyRequest {
   @Max(MAX_ROTATION_GRACE_SECONDS)
   gracePeriodSeconds?: number;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: "Expiry of the new key; default: the old key's" })
+  @ApiPropertyOptional({ type: String, format: 'date-time', nullable: true, description: "Expiry of the new key. Left out: the old key's; null: never expires" })
   @IsOptional()
   @IsInstant()
   @IsFutureInstant()
-  expiresAt?: string;
+  expiresAt?: string | null;
 }
