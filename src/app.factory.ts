@@ -13,6 +13,7 @@ import { answerClientError, answerFrameworkError } from './http/client-error.js'
 import { AccessLog, logOptions } from './http/log-options.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { answerMethodNotAllowed } from './http/method-not-allowed.js';
+import { refuseRepeatedHeaders } from './http/single-headers.js';
 import { refuseUnstorableText } from './http/text-guard.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
@@ -45,6 +46,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
     done();
   });
   answerMethodNotAllowed(fastify);
+  refuseRepeatedHeaders(fastify);
   // Every log line written while a request is handled carries its id, from the first hook on.
   const contextLogger = await app.resolve(PinoLogger);
   fastify.addHook('onRequest', (request, _reply, done) => {

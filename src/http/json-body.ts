@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { ProblemException } from './problem.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
 
 /**
  * Writes take JSON only, in UTF-8 (RFC 8259 §8.1) and without a content coding: anything else is refused, never
@@ -12,6 +13,10 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
   const parseJson = fastify.getDefaultJsonParser(fastify.initialConfig.onProtoPoisoning ?? 'error', fastify.initialConfig.onConstructorPoisoning ?? 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+      return done(new ProblemException({ status: 415, title: 'Unsupported Media Type', detail: 'Send the body as application/json in UTF-8.' }), undefined);
+    }
     let text: string;
     try {
       text = STRICT_UTF8.decode(body as Buffer);

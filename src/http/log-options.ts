@@ -1,19 +1,10 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { stdSerializers, type LoggerOptions } from 'pino';
-import { redactApiKeys } from '../auth/api-keys/api-key-format.js';
+import { redactUrl } from './redact.js';
 import type { AppConfig } from '../config/app-config.js';
 
 /** Credentials never reach a log line, whichever serializer prints the request. */
 const REDACTED = ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', 'headers.authorization', 'headers["x-api-key"]'];
-
-// Credentials sent in a URL are refused, but they were sent, and an access log is read by more people than a vault.
-const CREDENTIAL_PARAM = /([?&](?:access_token|id_token|refresh_token|token|password|secret|client_secret)=)[^&#]*/gi;
-const JWT_LIKE = /eyJ[\w-]*\.[\w-]+\.[\w-]*/g;
-
-/** A URL as it may be logged: credential-named query values and JWT-shaped strings redacted, API keys masked to their id. */
-export function redactUrl(url: string): string {
-  return redactApiKeys(url.replace(CREDENTIAL_PARAM, '$1[redacted]').replace(JWT_LIKE, '[redacted-jwt]'));
-}
 
 /** Fastify's own request serializer, but with the URL redacted. */
 function logRequest(req: FastifyRequest) {

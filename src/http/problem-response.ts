@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, STATUS_TITLES, type ProblemInit } from './problem.js';
+import { redactSecrets } from './redact.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 const TOO_LARGE = 'The request body is larger than this server accepts.';
@@ -73,10 +74,12 @@ export function problemBody(request: FastifyRequest, problem: ProblemInit): Reco
     type: problem.type ?? 'about:blank',
     title: problem.title ?? STATUS_TITLES[problem.status] ?? 'Error',
     status: problem.status,
-    ...(problem.detail ? { detail: problem.detail } : {}),
-    instance: pathOf(request.url),
+    ...(problem.detail ? { detail: redactSecrets(problem.detail) } : {}),
+    instance: redactSecrets(pathOf(request.url)),
     requestId: request.id,
-    ...(problem.errors ? { errors: problem.errors } : {}),
+    ...(problem.errors
+      ? { errors: problem.errors.map((e) => ({ field: redactSecrets(e.field), messages: e.messages.map(redactSecrets) })) }
+      : {}),
     ...(problem.extensions ?? {}),
   };
 }

@@ -55,7 +55,18 @@ describe('api keys: a key never reaches a log line', () => {
     assert.equal(badUrl.status, 400);
     const unknownRoute = await call('GET', `/v1/nothing?api_key=${first}`);
     assert.equal(unknownRoute.status, 404);
-    for (const body of [badUrl.body, unknownRoute.body]) assert.ok(!JSON.stringify(body).includes(secret), 'a response echoes the key');
+    const keyAsField = await call('GET', `/v1/products?${first}=1`, apiKey(first));
+    assert.equal(keyAsField.status, 400);
+    const keyInPath = await call('GET', `/v1/nothing/${first}`);
+    assert.equal(keyInPath.status, 404);
+    const keyInBody = await call('POST', '/v1/api-keys', manager, { name: 'x', [first]: 1, [token]: 2 });
+    assert.equal(keyInBody.status, 400);
+    assert.equal((await call('GET', `/v1/products?q=${token}`, apiKey(first))).status, 400);
+    for (const body of [badUrl.body, unknownRoute.body, keyAsField.body, keyInPath.body, keyInBody.body]) {
+      const text = JSON.stringify(body);
+      assert.ok(!text.includes(secret) && !text.includes(token), `a response echoes a secret: ${text.slice(0, 200)}`);
+    }
+    assert.ok(JSON.stringify(keyAsField.body.errors).includes(`cqrsk_${keyId}_…`), 'the field is named by the masked key');
     const rotated = await call('POST', `/v1/api-keys/${created.body.id}/rotate`, manager, { gracePeriodSeconds: 0 });
     assert.equal(rotated.status, 201);
     const second: string = rotated.body.key;

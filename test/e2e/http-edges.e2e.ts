@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { rawExchange } from '../support/raw-http.js';
 import { encodeCursor } from '../../src/http/cursor.js';
 import { productsApi } from '../support/products.js';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
@@ -53,19 +53,6 @@ describe('http edges: 405 and OPTIONS', () => {
     }
   });
 });
-
-/** Sends raw bytes and reads until the server closes the connection. */
-function rawExchange(baseUrl: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(baseUrl);
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: hostname, port: Number(port) });
-    const chunks: Buffer[] = [];
-    socket.on('data', (c) => chunks.push(c));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.write(request);
-  });
-}
 
 function parseRaw(raw: string): { status: number; headers: Map<string, string>; body: any } {
   const [head, ...rest] = raw.split('\r\n\r\n');

@@ -1,4 +1,5 @@
 import { gzipSync } from 'node:zlib';
+import { rawExchange } from '../support/raw-http.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -129,6 +130,42 @@ describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () 
     assert.equal(identity.status, 201);
     assert.equal(identity.body.name, 'Grüße 日本');
   });
+
+  it('a body in another charset is a 415, whatever the bytes', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    for (const charset of ['utf-16', 'iso-8859-1', '"latin1"']) {
+      const sku = `CS-${Date.now()}-${charset.length}`;
+      const res = await t.request('POST', '/v1/products', {
+        headers: { authorization: `Bearer ${token}`, 'content-type': `application/json; charset=${charset}` },
+        rawBody: JSON.stringify({ sku, name: 'x', priceCents: 1, currency: 'EUR' }),
+      });
+      assert.equal(res.status, 415, charset);
+      const [{ n }] = await t.db.query('SELECT count(*)::int AS n FROM products WHERE sku = $1', [sku]);
+      assert.equal(n, 0);
+    }
+  });
+
+  it('a credential or Idempotency-Key header sent twice is a 400: no copy is silently preferred', async () => {
+    const alice = await t.token({ sub: 'alice', scope: 'products:write' });
+    const bob = await t.token({ sub: 'bob', scope: 'products:write' });
+    const { key } = await t.createApiKey();
+    const send = (headers: [string, string][], method = 'POST', path = '/v1/products') =>
+      fetch(t.baseUrl + path, {
+        method,
+        headers: new Headers([...headers, ['content-type', 'application/json']]),
+        body: method === 'GET' ? undefined : JSON.stringify({ sku: `TWICE-${Date.now()}`, name: 'x', priceCents: 1, currency: 'EUR' }),
+      });
+    // fetch joins repeated headers into one; only a raw request sends two lines.
+    const raw = async (lines: string[]) => {
+      const res = await rawExchange(t.baseUrl, `GET /v1/products HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${lines.join('\r\n')}\r\n\r\n`);
+      return Number(res.split(' ')[1]);
+    };
+    assert.equal(await raw([`X-API-Key: ${key}`, `Authorization: Bearer ${bob}`, `Authorization: Bearer ${alice}`]), 400);
+    assert.equal(await raw([`X-API-Key: ${key}`, `X-API-Key: ${key}`]), 400);
+    assert.equal(await raw([`X-API-Key: ${key}`, 'Idempotency-Key: a', 'Idempotency-Key: b']), 400);
+    assert.equal(await raw([`X-API-Key: ${key}`, `Authorization: Bearer ${alice}`]), 200, 'the control');
+    assert.equal((await send([['authorization', `Bearer ${alice}`]])).status, 201, 'the control');
+  });
 });
 
 describe('http: the OpenAPI document types and answers', () => {
@@ -154,3 +191,4 @@ describe('http: the OpenAPI document types and answers', () => {
     }
   });
 });
+

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { QueryFailedError } from 'typeorm';
-import { logOptions, redactUrl } from '../../src/http/log-options.js';
+import { logOptions } from '../../src/http/log-options.js';
+import { redactUrl } from '../../src/http/redact.js';
 import { loadConfig } from '../../src/config/app-config.js';
 
 describe('log options', () => {
