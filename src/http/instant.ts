@@ -2,9 +2,9 @@ import { ValidateBy, type ValidationOptions } from 'class-validator';
 
 // RFC 3339: the one ISO 8601 profile that both JavaScript and PostgreSQL read the same way. ISO 8601 proper also
 // allows week dates, basic format and decimal commas, which `Date` cannot parse; year 0000 is no year in PostgreSQL.
-const RFC_3339 = /^(?!0000)\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i;
+const RFC_3339 = /^(?!0000)\d{4}-\d{2}-\d{2}(?:T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d))?$/i;
 
-/** A calendar-valid RFC 3339 date-time (or date, read as UTC midnight) that `new Date()` turns into the same instant. */
+/** A calendar-valid RFC 3339 date-time (or full-date, read as UTC midnight) that `new Date()` turns into the same instant. */
 export function isInstant(value: unknown): value is string {
   if (typeof value !== 'string' || !RFC_3339.test(value) || Number.isNaN(Date.parse(value))) return false;
   // Date rolls 2026-02-30 over into March; a day beyond its month's last is a typo, not an instant.
@@ -20,7 +20,7 @@ export const IsInstant = (options?: ValidationOptions) =>
       name: 'isInstant',
       validator: {
         validate: isInstant,
-        defaultMessage: (args) => `${args?.property} must be an RFC 3339 date-time, e.g. 2030-01-01T00:00:00Z`,
+        defaultMessage: (args) => `${args?.property} must be an RFC 3339 date-time with seconds and offset, e.g. 2030-01-01T00:00:00Z, or a date (UTC midnight)`,
       },
     },
     options,

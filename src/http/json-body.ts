@@ -1,8 +1,27 @@
 import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
 import { ProblemException } from './problem.js';
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
+const PROTO_KEY = 'must not hold a __proto__ or constructor.prototype key';
+
+const unsupported = (detail: string, headers?: Record<string, string>) =>
+  new ProblemException({ status: 415, title: 'Unsupported Media Type', detail, headers });
+
+/** JSON text to a value, or the 400 that says what is wrong with it (Fastify's own parser says only "not valid"). */
+function parseJson(text: string): unknown {
+  if (text.length === 0) throw ProblemException.badRequest('The body is empty; send a JSON object.');
+  try {
+    // Prototype poisoning (a `__proto__` key) is refused, not silently dropped, as Fastify's default does.
+    return secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' });
+  } catch (error) {
+    if (error instanceof SyntaxError && /forbidden prototype property/.test(error.message)) {
+      throw ProblemException.badRequest(`The body ${PROTO_KEY}.`, [{ field: 'body', messages: [PROTO_KEY] }]);
+    }
+    throw ProblemException.badRequest('The body is not valid JSON.');
+  }
+}
 
 /**
  * Writes take JSON only, in UTF-8 (RFC 8259 §8.1) and without a content coding: anything else is refused, never
@@ -11,31 +30,25 @@ const CHARSET = /;\s*charset\s*=\s*"?([^";\s]+)/i;
  */
 export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.removeContentTypeParser(['text/plain', 'application/json']);
-  const parseJson = fastify.getDefaultJsonParser(fastify.initialConfig.onProtoPoisoning ?? 'error', fastify.initialConfig.onConstructorPoisoning ?? 'error');
   fastify.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
-    const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
-    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
-      return done(new ProblemException({ status: 415, title: 'Unsupported Media Type', detail: 'Send the body as application/json in UTF-8.' }), undefined);
-    }
-    let text: string;
     try {
-      text = STRICT_UTF8.decode(body as Buffer);
-    } catch {
-      return done(ProblemException.badRequest('The body is not valid UTF-8.'), undefined);
+      const charset = CHARSET.exec(request.headers['content-type'] ?? '')?.[1]?.toLowerCase();
+      if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw unsupported('Send the body as application/json in UTF-8.');
+      let text: string;
+      try {
+        text = STRICT_UTF8.decode(body as Buffer);
+      } catch {
+        throw ProblemException.badRequest('The body is not valid UTF-8.');
+      }
+      done(null, parseJson(text));
+    } catch (error) {
+      done(error as Error, undefined);
     }
-    parseJson(request, text, done);
   });
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const coding = request.headers['content-encoding']?.trim().toLowerCase();
     const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     if (!hasBody || coding === undefined || coding === '' || coding === 'identity') return done(null, payload);
-    done(
-      new ProblemException({
-        status: 415,
-        title: 'Unsupported Media Type',
-        detail: 'Send the body without a Content-Encoding: this server does not decode compressed bodies.',
-        headers: { 'accept-encoding': 'identity' },
-      }),
-    );
+    done(unsupported('Send the body without a Content-Encoding: this server does not decode compressed bodies.', { 'accept-encoding': 'identity' }));
   });
 }

@@ -131,6 +131,17 @@ describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () 
     assert.equal(identity.body.name, 'Grüße 日本');
   });
 
+  it('a __proto__ key is refused by name, not as invalid JSON', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    for (const rawBody of ['{"sku":"P","name":"x","priceCents":1,"currency":"EUR","__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}']) {
+      const res = await t.request('POST', '/v1/products', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, rawBody });
+      assert.equal(res.status, 400);
+      assert.match(res.body.detail, /__proto__/);
+    }
+    const broken = await t.request('POST', '/v1/products', { headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, rawBody: '{"sku":' });
+    assert.deepEqual([broken.status, broken.body.detail], [400, 'The body is not valid JSON.']);
+  });
+
   it('a body in another charset is a 415, whatever the bytes', async () => {
     const token = await t.token({ scope: 'products:write' });
     for (const charset of ['utf-16', 'iso-8859-1', '"latin1"']) {
