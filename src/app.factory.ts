@@ -14,7 +14,7 @@ import { AccessLog, logOptions } from './http/log-options.js';
 import { acceptJsonBodiesOnly } from './http/json-body.js';
 import { answerMethodNotAllowed } from './http/method-not-allowed.js';
 import { refuseRepeatedHeaders } from './http/single-headers.js';
-import { refuseUnstorableText } from './http/text-guard.js';
+import { refuseUnstorableInput } from './http/unstorable-input.hook.js';
 import { REQUEST_ID_HEADER, requestIdFor } from './http/request-id.js';
 import { createValidationPipe } from './http/validation.pipe.js';
 
@@ -40,7 +40,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
 
   const fastify = app.getHttpAdapter().getInstance();
   acceptJsonBodiesOnly(fastify);
-  fastify.addHook('preValidation', refuseUnstorableText);
+  fastify.addHook('preValidation', refuseUnstorableInput);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     done();

@@ -1,10 +1,18 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { ProblemException, type FieldError } from './problem.js';
 
+// A value of the wrong type gets that one message: "12.99" is "not an integer", not also "out of range".
+const TYPE_CONSTRAINTS = ['isDefined', 'isInt', 'isNumber', 'isString', 'isBoolean', 'isObject', 'isArray'];
+
+function messagesOf(constraints: Record<string, string>): string[] {
+  const type = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  return type ? [constraints[type]] : Object.values(constraints);
+}
+
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const field = parent ? `${parent}.${e.property}` : e.property;
-    const own = e.constraints ? [{ field, messages: Object.values(e.constraints) }] : [];
+    const own = e.constraints ? [{ field, messages: messagesOf(e.constraints) }] : [];
     return [...own, ...flatten(e.children ?? [], field)];
   });
 }
@@ -20,6 +28,9 @@ class StrictValidationPipe extends ValidationPipe {
     if ((metadata.type === 'body' || metadata.type === 'query') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const inherited = Object.keys(value).filter((k) => OBJECT_PROTOTYPE_NAMES.has(k));
       if (inherited.length) throw invalidFields(inherited.map((field) => ({ field, messages: [`property ${field} should not exist`] })));
+      // `?limit=1&limit=2` arrives as an array: no query parameter here is a list, so which one was meant is unknown.
+      const repeated = metadata.type === 'query' ? Object.keys(value).filter((k) => Array.isArray((value as Record<string, unknown>)[k])) : [];
+      if (repeated.length) throw invalidFields(repeated.map((field) => ({ field, messages: [`${field} must be given once`] })));
     }
     return super.transform(value, metadata);
   }

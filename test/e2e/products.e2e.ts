@@ -78,12 +78,21 @@ describe('products: create and read', () => {
   });
 
   it('rejects a bad limit, cursor or id with 400 problems', async () => {
-    for (const path of ['/v1/products?limit=101', '/v1/products?limit=0', '/v1/products?cursor=garbage', '/v1/products/not-a-uuid']) {
+    const paths = ['/v1/products?limit=101', '/v1/products?limit=0', '/v1/products?cursor=garbage', '/v1/products/not-a-uuid'];
+    // Only decimal digits are a limit; a repeated parameter is ambiguous; a query must be valid percent-encoded UTF-8.
+    paths.push(...['0x10', '1e1', '+1', '%205', '5.0'].map((l) => `/v1/products?limit=${l}`), '/v1/products?limit=1&limit=2', '/v1/products?q=a&q=b');
+    paths.push('/v1/products?q=%ZZ', '/v1/products?q=%C0%80', '/v1/products?q=%E0%A4%A');
+    for (const path of paths) {
       const res = await t.request('GET', path, { headers: apiKey(key) });
       assert.equal(res.status, 400, path);
       assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
       assert.equal(res.headers.get('cache-control'), 'no-store');
     }
+    const repeated = await t.request('GET', '/v1/products?limit=1&limit=2', { headers: apiKey(key) });
+    assert.deepEqual(repeated.body.errors, [{ field: 'limit', messages: ['limit must be given once'] }]);
+    const text = await t.request('GET', '/v1/products?limit=ten', { headers: apiKey(key) });
+    assert.deepEqual(text.body.errors, [{ field: 'limit', messages: ['limit must be an integer number'] }], 'one message: the type');
+    assert.equal((await t.request('GET', '/v1/products?limit=007&q=%C3%A9', { headers: apiKey(key) })).status, 200);
   });
 
   it('404 for an unknown id', async () => {

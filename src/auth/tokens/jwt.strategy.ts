@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { isStorableText } from '../../http/text-guard.js';
+import { isStorableText } from '../../http/unstorable-input.hook.js';
 import type { UserPrincipal } from '../principals.js';
 import { TokenKeys, TokenRejected } from './token-keys.js';
 

@@ -25,11 +25,26 @@ function firstFault(value: unknown, path: string, depth = 0): Fault | null {
   return null;
 }
 
+/** Fastify's query parser keeps `%ZZ` or an overlong `%C0%80` as it finds them; the router refuses them in a path. */
+function isBadlyEncodedQuery(url: string): boolean {
+  const start = url.indexOf('?');
+  if (start < 0 || !url.includes('%', start)) return false;
+  try {
+    decodeURIComponent(url.slice(start + 1));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 /**
- * A Fastify preValidation hook: query strings and JSON bodies may only carry text PostgreSQL can store, nested no
- * deeper than MAX_JSON_DEPTH.
+ * A Fastify preValidation hook: query strings must be validly encoded, and they and JSON bodies may only carry text
+ * PostgreSQL can store, nested no deeper than MAX_JSON_DEPTH.
  */
-export function refuseUnstorableText(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+export function refuseUnstorableInput(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (isBadlyEncodedQuery(request.url)) {
+    return sendProblem(request, reply, { status: 400, detail: 'The query string is not validly percent-encoded UTF-8.' });
+  }
   const fault = firstFault(request.query, '') ?? firstFault(request.body, '');
   if (fault === null) return done();
   const name = fault.field || 'body';
