@@ -75,10 +75,11 @@ export class HttpCachingInterceptor implements NestInterceptor {
           if (request.apiKey && request.headers.authorization === undefined) this.responses.remember(request, reply, answer);
         }
         // A 304 carries the headers the 200 would have (RFC 9110 §15.4.5), and no body.
-        if (ifNoneMatchMatches(request.headers['if-none-match'], answer.etag)) {
-          reply.status(304);
-          return undefined;
-        }
+        const notModified = ifNoneMatchMatches(request.headers['if-none-match'], answer.etag);
+        if (notModified) reply.status(304);
+        // HEAD: Fastify sends no body but measures the one it is given for Content-Length, which must be the
+        // 200's (RFC 9110 §8.6), never 0.
+        if (notModified && request.method !== 'HEAD') return undefined;
         reply.header('content-type', JSON_CONTENT_TYPE);
         return answer.body;
       }),

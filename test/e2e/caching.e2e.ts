@@ -123,6 +123,9 @@ describe('caching: HTTP validators and the query cache', () => {
     assert.equal(head.headers.get('content-length'), String(Buffer.byteLength(full.text)));
     const conditional = await t.request('HEAD', path, { headers: { ...apiKey(key), 'if-none-match': full.headers.get('etag')! } });
     assert.equal(conditional.status, 304);
+    assert.equal(conditional.text, '');
+    const length = conditional.headers.get('content-length');
+    assert.ok(length === null || length === String(Buffer.byteLength(full.text)), `a 304 to HEAD has the 200's length or none, not ${length}`);
     const unauthenticated = await t.request('HEAD', path, { headers: { 'if-none-match': full.headers.get('etag')! } });
     assert.equal(unauthenticated.status, 401);
   });
