@@ -2,21 +2,27 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { ProblemException } from './problem.js';
 
-/** `If-Match` (RFC 9110 §13.1.1): '*' or the entity tags listed, weak ones included (they never match strongly). */
-export type IfMatch = '*' | string[];
+/** `If-Match` or `If-None-Match` (RFC 9110 §13.1.1-2): '*' or the entity tags listed, weak ones included. */
+export type EntityTagCondition = '*' | string[];
+
+/** A write's conditional headers, parsed; each undefined when not sent. */
+export interface WriteConditions {
+  ifMatch?: EntityTagCondition;
+  ifNoneMatch?: EntityTagCondition;
+}
 
 // One list member: empty elements (RFC 9110 §5.6.1), an entity-tag, then a comma or the end. etagc allows commas
 // inside the quotes, so splitting on ',' would be wrong.
 const MEMBER = /[ \t,]*((?:W\/)?"[\x21\x23-\x7E\x80-\xFF]*")[ \t]*(?:,|$)/y;
 const NOTHING_LEFT = /^[ \t,]*$/;
 
-const malformed = () =>
-  ProblemException.badRequest('If-Match must be * or a list of entity tags such as "…" (quotes included).', [
-    { field: 'If-Match', messages: ['not * or a list of entity tags'] },
+const malformed = (name: string) =>
+  ProblemException.badRequest(`${name} must be * or a list of entity tags such as "…" (quotes included).`, [
+    { field: name, messages: ['not * or a list of entity tags'] },
   ]);
 
 /** undefined without the header; a 400 when it is neither `*` nor a list of entity tags (it could never match). */
-export function parseIfMatch(header: string | string[] | undefined): IfMatch | undefined {
+export function parseIfMatch(header: string | string[] | undefined, name = 'If-Match'): EntityTagCondition | undefined {
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header.join(', ') : header;
   if (value.trim() === '*') return '*';
@@ -24,14 +30,15 @@ export function parseIfMatch(header: string | string[] | undefined): IfMatch | u
   for (let at = 0; !NOTHING_LEFT.test(value.slice(at)); at = MEMBER.lastIndex) {
     MEMBER.lastIndex = at;
     const m = MEMBER.exec(value);
-    if (!m) throw malformed();
+    if (!m) throw malformed(name);
     tags.push(m[1]);
   }
-  if (tags.length === 0) throw malformed();
+  if (tags.length === 0) throw malformed(name);
   return tags;
 }
 
-/** Controller parameter: the request's If-Match, parsed. */
-export const IfMatchHeader = createParamDecorator((_: unknown, ctx: ExecutionContext) =>
-  parseIfMatch(ctx.switchToHttp().getRequest<FastifyRequest>().headers['if-match']),
-);
+/** Controller parameter of a write: its If-Match and If-None-Match, parsed (a malformed one is a 400). */
+export const WriteConditionHeaders = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteConditions => {
+  const { headers } = ctx.switchToHttp().getRequest<FastifyRequest>();
+  return { ifMatch: parseIfMatch(headers['if-match']), ifNoneMatch: parseIfMatch(headers['if-none-match'], 'If-None-Match') };
+});

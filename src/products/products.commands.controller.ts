@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, HttpCode, Patch, Post, Res } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Patch, Post, Res, applyDecorators } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Writer, type WriteContext } from '../audit/write-context.js';
 import { RequireScopes } from '../auth/access.decorators.js';
 import { ApiProblems } from '../http/api-problems.js';
-import { IfMatchHeader, type IfMatch } from '../http/if-match.js';
+import { WriteConditionHeaders, type WriteConditions } from '../http/if-match.js';
 import { NoQueryParameters } from '../http/no-query.guard.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { AdjustStockCommand } from './commands/adjust-stock/adjust-stock.command.js';
@@ -15,15 +15,22 @@ import { CreateProductRequest } from './commands/create-product/create-product.r
 import { DeleteProductCommand } from './commands/delete-product/delete-product.command.js';
 import { UpdateProductCommand } from './commands/update-product/update-product.command.js';
 import { UpdateProductRequest } from './commands/update-product/update-product.request.js';
-import { ProductResponse, expectedVersion, productEtag } from './product.response.js';
+import { ProductResponse, preconditionsFor, productEtag } from './product.response.js';
 import { StockAdjustmentResponse, StockMovementResponse } from './stock-movement.response.js';
 import { Scope } from '../auth/scopes.js';
 
-const IF_MATCH = ApiHeader({
-  name: 'If-Match',
-  required: false,
-  description: 'The ETag you last read: if the product has changed since, 412 and nothing changes. `*`: any current version.',
-});
+const IF_MATCH = applyDecorators(
+  ApiHeader({
+    name: 'If-Match',
+    required: false,
+    description: 'The ETag you last read: if the product has changed since, 412 and nothing changes. `*`: any current version. Compared strongly.',
+  }),
+  ApiHeader({
+    name: 'If-None-Match',
+    required: false,
+    description: 'ETags you do not want to change (compared weakly), or `*`: if the product is at one of them (any, for `*`), 412 and nothing changes.',
+  }),
+);
 const ETAG = { ETag: { description: 'Strong validator of the new version', schema: { type: 'string' } } };
 const OWNER_OR_ADMIN = 'Needs products:write, and to be the owner of the product or to have products:admin as well.';
 
@@ -63,16 +70,16 @@ export class ProductsCommandsController {
     403: 'Not the owner and no products:admin',
     404: 'No such product',
     409: 'The new sku is taken',
-    412: 'If-Match does not match the current version',
+    412: 'If-Match does not match the current version, or If-None-Match does',
   })
   async update(
     @UuidParam() id: string,
     @Body() body: UpdateProductRequest,
-    @IfMatchHeader() ifMatch: IfMatch | undefined,
+    @WriteConditionHeaders() conditions: WriteConditions,
     @Writer() writer: WriteContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProductResponse> {
-    const product = await this.commands.execute(new UpdateProductCommand(id, body, expectedVersion(id, ifMatch), writer));
+    const product = await this.commands.execute(new UpdateProductCommand(id, body, preconditionsFor(id, conditions), writer));
     reply.header('etag', productEtag(product));
     return ProductResponse.from(product);
   }
@@ -90,10 +97,10 @@ export class ProductsCommandsController {
     400: 'Malformed If-Match',
     403: 'Not the owner and no products:admin',
     404: 'No such product',
-    412: 'If-Match does not match the current version',
+    412: 'If-Match does not match the current version, or If-None-Match does',
   })
-  async delete(@UuidParam() id: string, @IfMatchHeader() ifMatch: IfMatch | undefined, @Writer() writer: WriteContext): Promise<void> {
-    await this.commands.execute(new DeleteProductCommand(id, expectedVersion(id, ifMatch), writer));
+  async delete(@UuidParam() id: string, @WriteConditionHeaders() conditions: WriteConditions, @Writer() writer: WriteContext): Promise<void> {
+    await this.commands.execute(new DeleteProductCommand(id, preconditionsFor(id, conditions), writer));
   }
 
   @Post(':id/stock-adjustments')

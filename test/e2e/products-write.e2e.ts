@@ -144,6 +144,24 @@ describe('products: change, delete and stock through HTTP', () => {
     assert.equal((await api.patch('00000000-0000-4000-8000-000000000000', ownerToken, { name: 'X' }, { 'if-match': '*' })).status, 404);
   });
 
+  it('If-None-Match on PATCH and DELETE: * or a tag of the current version (weak too) is a 412 and changes nothing', async () => {
+    const { body: p, headers } = await created();
+    const v1 = headers.get('etag')!;
+    for (const ifNoneMatch of ['*', v1, `W/${v1}`, `"other", ${v1}`]) {
+      const patch = await api.patch(p.id, ownerToken, { name: 'Not this' }, { 'if-none-match': ifNoneMatch });
+      assert.equal(patch.status, 412, ifNoneMatch);
+      assert.equal((await api.delete(p.id, ownerToken, { 'if-none-match': ifNoneMatch })).status, 412, ifNoneMatch);
+    }
+    assert.deepEqual((await api.get(p.id)).body, p);
+    assert.equal((await audit(p.id, 'products.update')).length, 0);
+    const malformed = await api.patch(p.id, ownerToken, { name: 'X' }, { 'if-none-match': 'nope' });
+    assert.deepEqual([malformed.status, malformed.body.errors?.[0]?.field], [400, 'If-None-Match']);
+    // A tag of an older version does not match: the change goes ahead.
+    const changed = await api.patch(p.id, ownerToken, { name: 'Changed' }, { 'if-none-match': `"${p.id}.99"` });
+    assert.equal(changed.status, 200);
+    assert.equal((await api.delete(p.id, ownerToken, { 'if-none-match': v1 })).status, 204);
+  });
+
   it('a PATCH that changes nothing answers 200 with the same version and ETag (audited, no new event)', async () => {
     const { body: p, headers } = await created();
     const res = await api.patch(p.id, ownerToken, { name: p.name, currency: p.currency });

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseIfMatch } from '../../src/http/if-match.js';
 import { ProblemException } from '../../src/http/problem.js';
-import { expectedVersion, productEtag } from '../../src/products/product.response.js';
+import { preconditionsFor, productEtag } from '../../src/products/product.response.js';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
@@ -23,13 +23,22 @@ describe('If-Match', () => {
 
   it("resolves to this product's versions: other products' and weak tags name none", () => {
     const tag = productEtag({ id: ID, version: 7 });
-    assert.deepEqual(expectedVersion(ID, parseIfMatch(`${tag}, "${ID}.8"`)), [7, 8]);
-    assert.deepEqual(expectedVersion(ID, parseIfMatch(`W/${tag}`)), []);
-    assert.deepEqual(expectedVersion(ID, parseIfMatch(productEtag({ id: '00000000-0000-4000-8000-000000000000', version: 7 }))), []);
+    const match = (header: string | undefined) => preconditionsFor(ID, { ifMatch: parseIfMatch(header) }).match;
+    assert.deepEqual(match(`${tag}, "${ID}.8"`), [7, 8]);
+    assert.deepEqual(match(`W/${tag}`), []);
+    assert.deepEqual(match(productEtag({ id: '00000000-0000-4000-8000-000000000000', version: 7 })), []);
     // Strong comparison is exact: ids reach here in lower case (UuidParam), and another spelling of the tag is another tag.
-    assert.deepEqual(expectedVersion(ID, parseIfMatch(tag.toUpperCase())), []);
-    assert.deepEqual(expectedVersion(ID, parseIfMatch(`"${ID}.07"`)), []);
-    assert.equal(expectedVersion(ID, '*'), 'any');
-    assert.equal(expectedVersion(ID, undefined), undefined);
+    assert.deepEqual(match(tag.toUpperCase()), []);
+    assert.deepEqual(match(`"${ID}.07"`), []);
+    assert.equal(match('*'), 'any');
+    assert.equal(match(undefined), undefined);
+  });
+
+  it('If-None-Match on a write compares weakly: W/ tags name their version too', () => {
+    const tag = productEtag({ id: ID, version: 7 });
+    const noneMatch = (header: string | undefined) => preconditionsFor(ID, { ifNoneMatch: parseIfMatch(header, 'If-None-Match') }).noneMatch;
+    assert.deepEqual(noneMatch(`W/${tag}, "${ID}.8"`), [7, 8]);
+    assert.equal(noneMatch('*'), 'any');
+    assert.equal(noneMatch(undefined), undefined);
   });
 });

@@ -67,7 +67,7 @@ describe('product decider: create', () => {
 
 describe('product decider: update', () => {
   const update = (state: Product | null, patch: object, actor = alice, expected?: 'any' | number[]) =>
-    decideUpdate(state, { id: ID, patch, actor, expected, now: T1 });
+    decideUpdate(state, { id: ID, patch, actor, preconditions: { match: expected }, now: T1 });
 
   it('changes the given fields, bumps the version, and says what changed', () => {
     const [e] = events(update(product(), { name: 'Cup', priceCents: 1299, description: 'Blue' }));
@@ -116,16 +116,24 @@ describe('product decider: update', () => {
 
 describe('product decider: delete', () => {
   it('deletes with a new version; evolve leaves nothing', () => {
-    const [e] = events(decideDelete(product(), { id: ID, actor: alice, expected: undefined, now: T1 }));
+    const [e] = events(decideDelete(product(), { id: ID, actor: alice, preconditions: {}, now: T1 }));
     assert.equal(e.type, 'ProductDeleted');
     assert.equal(e.product.version, 4);
     assert.equal(evolve(product(), e), null);
   });
 
   it('is refused for strangers, stale versions and missing products', () => {
-    assert.equal(refusal(decideDelete(product(), { id: ID, actor: bob, expected: undefined, now: T1 })).kind, 'forbidden');
-    assert.equal(refusal(decideDelete(product(), { id: ID, actor: admin, expected: [1], now: T1 })).kind, 'precondition-failed');
-    assert.equal(refusal(decideDelete(null, { id: ID, actor: admin, expected: 'any', now: T1 })).kind, 'not-found');
+    assert.equal(refusal(decideDelete(product(), { id: ID, actor: bob, preconditions: {}, now: T1 })).kind, 'forbidden');
+    assert.equal(refusal(decideDelete(product(), { id: ID, actor: admin, preconditions: { match: [1] }, now: T1 })).kind, 'precondition-failed');
+    assert.equal(refusal(decideDelete(null, { id: ID, actor: admin, preconditions: { match: 'any' }, now: T1 })).kind, 'not-found');
+  });
+
+  it('If-None-Match: * or the current version is a 412 after the 404 and 403 checks; another version passes', () => {
+    const del = (actor: typeof alice, noneMatch: 'any' | number[]) => decideDelete(product(), { id: ID, actor, preconditions: { noneMatch }, now: T1 });
+    assert.equal(refusal(del(alice, 'any')).kind, 'precondition-failed');
+    assert.equal(refusal(del(alice, [3])).kind, 'precondition-failed');
+    assert.equal(refusal(del(bob, 'any')).kind, 'forbidden');
+    assert.equal(events(del(alice, [1, 2])).length, 1);
   });
 });
 
@@ -173,7 +181,7 @@ describe('product decider: adjust stock', () => {
     state = events(steps[0]).reduce(evolve, state);
     steps.push(adjust(state, 3));
     state = events(steps[1]).reduce(evolve, state);
-    steps.push(decideUpdate(state, { id: ID, patch: { name: 'M' }, actor: alice, expected: [2], now: T1 }));
+    steps.push(decideUpdate(state, { id: ID, patch: { name: 'M' }, actor: alice, preconditions: { match: [2] }, now: T1 }));
     state = events(steps[2]).reduce(evolve, state);
     assert.equal(state?.version, 3);
     assert.equal(state?.stockOnHand, 3);

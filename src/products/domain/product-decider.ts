@@ -25,20 +25,31 @@ export interface DomainError {
 }
 
 /**
- * `If-Match`, resolved to versions: 'any' (`*`), the versions the client holds (possibly none that exist), or
- * undefined when the client sent no precondition.
+ * The request's preconditions (RFC 9110 §13.1), resolved to versions of this product; each is undefined when the
+ * client did not send it.
  */
-export type ExpectedVersion = 'any' | readonly number[] | undefined;
+export interface Preconditions {
+  /** If-Match: 'any' (`*`), or the versions the client holds (possibly none that exist). */
+  match?: 'any' | readonly number[];
+  /** If-None-Match: 'any' (`*`: "only if it does not exist"), or versions the client does not want to change. */
+  noneMatch?: 'any' | readonly number[];
+}
 
 const accept = (...events: ProductEvent[]): Decision => ({ ok: true, events });
 const refuse = (kind: DomainError['kind'], detail: string, fields?: string[]): Decision => ({ ok: false, error: { kind, detail, fields } });
 
 /** The checks every change of an existing product makes, in the order a client learns of them. */
-function checkExisting(state: Product | null, id: string, actor: Actor | null, expected: ExpectedVersion): Decision | null {
+function checkExisting(state: Product | null, id: string, actor: Actor | null, pre: Preconditions): Decision | null {
   if (!state) return refuse('not-found', `No product ${id}.`);
   if (actor && !canManage(state, actor)) return refuse('forbidden', 'Only the owner of this product or an admin (products:admin) may change it.');
-  if (Array.isArray(expected) && !expected.includes(state.version)) {
-    return refuse('precondition-failed', `The product has changed: its current version is ${state.version}. Read it again and retry.`);
+  if (Array.isArray(pre.match) && !pre.match.includes(state.version)) {
+    return refuse(
+      'precondition-failed',
+      `If-Match names no current version of the product: it is at version ${state.version} (weak tags, W/"…", never match). Read it again and retry.`,
+    );
+  }
+  if (pre.noneMatch === 'any' || (Array.isArray(pre.noneMatch) && pre.noneMatch.includes(state.version))) {
+    return refuse('precondition-failed', `If-None-Match matches the product as it is (version ${state.version}): nothing was changed.`);
   }
   return null;
 }
@@ -67,13 +78,13 @@ export function decideCreate(state: Product | null, cmd: { id: string; input: Ne
 /** A patch that changes nothing is accepted with no events: the product keeps its version. */
 export function decideUpdate(
   state: Product | null,
-  cmd: { id: string; patch: ProductPatch; actor: Actor; expected: ExpectedVersion; now: Date },
+  cmd: { id: string; patch: ProductPatch; actor: Actor; preconditions: Preconditions; now: Date },
 ): Decision {
   const given = EDITABLE_PRODUCT_FIELDS.filter((f) => cmd.patch[f] !== undefined);
   if (given.length === 0) return refuse('invalid', `Send at least one of ${EDITABLE_PRODUCT_FIELDS.join(', ')}.`, ['body']);
   const invalid = invalidProductFields(cmd.patch);
   if (invalid.length) return refuse('invalid', `Invalid ${invalid.join(', ')}.`, invalid);
-  const refused = checkExisting(state, cmd.id, cmd.actor, cmd.expected);
+  const refused = checkExisting(state, cmd.id, cmd.actor, cmd.preconditions);
   if (refused) return refused;
   const current = state!;
   const changed: ProductPatch = {};
@@ -83,8 +94,8 @@ export function decideUpdate(
   return accept({ type: 'ProductUpdated', product, changed });
 }
 
-export function decideDelete(state: Product | null, cmd: { id: string; actor: Actor; expected: ExpectedVersion; now: Date }): Decision {
-  const refused = checkExisting(state, cmd.id, cmd.actor, cmd.expected);
+export function decideDelete(state: Product | null, cmd: { id: string; actor: Actor; preconditions: Preconditions; now: Date }): Decision {
+  const refused = checkExisting(state, cmd.id, cmd.actor, cmd.preconditions);
   if (refused) return refused;
   const current = state!;
   return accept({ type: 'ProductDeleted', product: { ...current, version: current.version + 1, updatedAt: nextTimestamp(current.updatedAt, cmd.now) } });
@@ -100,7 +111,7 @@ export function decideAdjustStock(
 ): Decision {
   const invalid = [...(isValidDelta(cmd.delta) ? [] : ['delta']), ...(isValidReason(cmd.reason) ? [] : ['reason'])];
   if (invalid.length) return refuse('invalid', `Invalid ${invalid.join(', ')}.`, invalid);
-  const refused = checkExisting(state, cmd.id, null, undefined);
+  const refused = checkExisting(state, cmd.id, null, {});
   if (refused) return refused;
   const current = state!;
   const stockAfter = current.stockOnHand + cmd.delta;

@@ -1,12 +1,12 @@
 import { Command } from '@nestjs/cqrs';
 import type { WriteContext } from '../../../audit/write-context.js';
-import type { ExpectedVersion } from '../../domain/product-decider.js';
+import type { Preconditions } from '../../domain/product-decider.js';
 
 export class DeleteProductCommand extends Command<void> {
   constructor(
     readonly id: string,
-    /** From If-Match. */
-    readonly expected: ExpectedVersion,
+    /** From If-Match and If-None-Match. */
+    readonly preconditions: Preconditions,
     readonly context: WriteContext,
   ) {
     super();

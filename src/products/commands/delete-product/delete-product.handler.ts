@@ -11,9 +11,9 @@ import { DeleteProductCommand } from './delete-product.command.js';
 export class DeleteProductHandler implements ICommandHandler<DeleteProductCommand> {
   constructor(private readonly runner: ProductCommandRunner) {}
 
-  async execute({ id, expected, context }: DeleteProductCommand): Promise<void> {
+  async execute({ id, preconditions, context }: DeleteProductCommand): Promise<void> {
     await this.runner.run(context, id, 'products.delete', (current) =>
-      decideDelete(current, { id, expected, actor: context.user, now: new Date() }),
+      decideDelete(current, { id, preconditions, actor: context.user, now: new Date() }),
     );
   }
 }

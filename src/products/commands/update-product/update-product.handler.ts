@@ -9,9 +9,9 @@ import { UpdateProductCommand } from './update-product.command.js';
 export class UpdateProductHandler implements ICommandHandler<UpdateProductCommand> {
   constructor(private readonly runner: ProductCommandRunner) {}
 
-  async execute({ id, patch, expected, context }: UpdateProductCommand): Promise<Product> {
+  async execute({ id, patch, preconditions, context }: UpdateProductCommand): Promise<Product> {
     const { after } = await this.runner.run(context, id, 'products.update', (current) =>
-      decideUpdate(current, { id, patch, expected, actor: context.user, now: new Date() }),
+      decideUpdate(current, { id, patch, preconditions, actor: context.user, now: new Date() }),
     );
     return after!;
   }
