@@ -35,7 +35,6 @@ export function setUpOpenApi(app: INestApplication, config: AppConfig): void {
           type: 'oauth2',
           description: `User access token (JWT, RFC 9068) from the identity provider, sent as Authorization: Bearer.${note}`,
           flows: {
-            clientCredentials: { tokenUrl, scopes: SCOPE_DESCRIPTIONS },
             authorizationCode: { authorizationUrl, tokenUrl, scopes: SCOPE_DESCRIPTIONS },
           },
         },

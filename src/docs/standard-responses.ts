@@ -9,10 +9,24 @@ const REQUEST_ID: Headers = {
 const BEARER_CHALLENGE: Headers = {
   'WWW-Authenticate': { description: 'Bearer challenge (RFC 6750), with error and scope where they apply', schema: { type: 'string' } },
 };
-const RATE_LIMITED: Headers = {
-  'Retry-After': { description: 'Seconds until the window ends', schema: { type: 'integer' } },
+const RATE_LIMIT: Headers = {
   'RateLimit-Policy': { description: 'The policy, quota and window (draft-ietf-httpapi-ratelimit-headers)', schema: { type: 'string' } },
   RateLimit: { description: 'The policy, remaining quota and seconds left', schema: { type: 'string' } },
+};
+const RATE_LIMITED: Headers = { 'Retry-After': { description: 'Seconds until the window ends', schema: { type: 'integer' } }, ...RATE_LIMIT };
+const string = (description: string) => ({ description, schema: { type: 'string' } });
+/** What HttpCachingInterceptor puts on every successful read. */
+const READ_VALIDATORS: Headers = {
+  ETag: string('Strong validator of this answer: send it back in If-None-Match'),
+  'Cache-Control': string('`private, max-age=N` by default (CACHE_CONTROL); `no-store` where the answer holds credentials'),
+  Vary: string('X-API-Key (and Authorization where a token is needed)'),
+};
+const IF_NONE_MATCH = {
+  name: 'If-None-Match',
+  in: 'header' as const,
+  required: false,
+  description: 'ETags from earlier answers (W/ and lists accepted), or *: a match is a 304 without a body',
+  schema: { type: 'string' },
 };
 
 interface Standard {
@@ -63,9 +77,18 @@ function mergeSecurity(security: SecurityRequirementObject[] | undefined): Secur
   return optional ? security : [Object.assign({}, ...security)];
 }
 
+/** Every authenticated read is conditional (HttpCachingInterceptor): its validators, If-None-Match and the 304. */
+function documentConditionalRead(operation: OperationObject, responses: Record<string, ResponseObject>): void {
+  const parameters = (operation.parameters ?? []) as { name?: string; in?: string }[];
+  if (!parameters.some((p) => p.in === 'header' && p.name === IF_NONE_MATCH.name)) operation.parameters = [...parameters, IF_NONE_MATCH] as never;
+  if (responses['200']) responses['200'].headers = { ...READ_VALIDATORS, ...responses['200'].headers };
+  responses['304'] = { description: 'Not modified: the ETag matches; no body, the same ETag, Cache-Control and Vary', headers: READ_VALIDATORS };
+}
+
 /**
  * Post-processes the document in one place: merged security, the standard problem answers by kind of operation
- * (with their headers), one shared `Problem` schema for every error body, and `X-Request-Id` on every answer.
+ * (with their headers), conditional reads, rate-limit headers on every authenticated answer, path ids as UUIDs, one
+ * shared `Problem` schema for every error body, and `X-Request-Id` on every answer.
  */
 export function documentStandardResponses(document: OpenAPIObject): void {
   document.components = { ...document.components, schemas: { ...document.components?.schemas, Problem: PROBLEM_SCHEMA as never } };
@@ -74,6 +97,12 @@ export function documentStandardResponses(document: OpenAPIObject): void {
       if (!['get', 'head', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
       operation.security = mergeSecurity(operation.security);
       const responses = operation.responses as Record<string, ResponseObject>;
+      const authenticated = (operation.security ?? []).length > 0;
+      if (authenticated && method === 'get') documentConditionalRead(operation, responses);
+      for (const p of (operation.parameters ?? []) as { in?: string; schema?: Record<string, unknown> }[]) {
+        // Every path parameter of this API is an id (UuidParam: anything else is a 400).
+        if (p.in === 'path') p.schema = { ...p.schema, type: 'string', format: 'uuid' };
+      }
       const challenged = (operation.security ?? []).some((r) => 'user-token' in r);
       for (const status of standardStatuses(method, operation)) {
         const standard = STANDARD[status];
@@ -87,6 +116,7 @@ export function documentStandardResponses(document: OpenAPIObject): void {
       }
       for (const [status, response] of Object.entries(responses)) {
         if (Number(status) >= 400) response.content = PROBLEM_CONTENT;
+        else if (authenticated) response.headers = { ...RATE_LIMIT, ...response.headers };
         response.headers = { ...REQUEST_ID, ...response.headers };
       }
     }

@@ -2,12 +2,10 @@ import {
   Inject,
   Injectable,
   SetMetadata,
-  applyDecorators,
   type CallHandler,
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import { ApiHeader, ApiResponse } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { APP_CONFIG } from '../config/config.module.js';
@@ -21,13 +19,6 @@ const CACHE_CONTROL = 'http:cache-control';
 
 /** A route whose successful reads must not be cached as the API's reads are (health: `no-store`). */
 export const CacheControl = (value: string) => SetMetadata(CACHE_CONTROL, value);
-
-/** Documents, in OpenAPI, what this interceptor does for a read. */
-export const ApiConditionalRead = () =>
-  applyDecorators(
-    ApiHeader({ name: 'If-None-Match', required: false, description: 'ETags from earlier answers (W/ and lists accepted), or *' }),
-    ApiResponse({ status: 304, description: 'Not modified: the ETag matches; no body, same ETag, Cache-Control and Vary' }),
-  );
 
 /**
  * Reads: a strong ETag (the answer's own, e.g. a product's version, or a hash of the JSON), `Cache-Control`, `Vary`,

@@ -13,7 +13,7 @@ export class PageRequest {
   @Max(100)
   limit: number = 20;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page' })
+  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page', maxLength: 200 })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -3,7 +3,6 @@ import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import { QueryCache } from '../caching/query-cache.js';
 import { ApiProblems } from '../http/api-problems.js';
 import { decodeCursor } from '../http/cursor.js';
-import { ApiConditionalRead } from '../http/http-caching.interceptor.js';
 import type { Representation } from '../http/representation.js';
 import { NoQueryParameters } from '../http/no-query.guard.js';
 import { UuidParam } from '../http/uuid-param.js';
@@ -26,7 +25,6 @@ export class ProductsQueriesController {
   @Get()
   @ApiOperation({ summary: 'List products, newest first' })
   @ApiOkResponse({ type: ProductPageResponse })
-  @ApiConditionalRead()
   @ApiProblems({ 400: 'limit outside 1..100, or a cursor this API did not issue' })
   list(@Query() params: ListProductsRequest): Promise<Representation<ProductPageResponse>> {
     return this.queries.execute(new ListProductsQuery(params.limit, decodeCursor(params.cursor, productPageScope(params.q)), params.q), PRODUCT_PAGE_VIEW);
@@ -35,7 +33,6 @@ export class ProductsQueriesController {
   @Get(':id')
   @ApiOperation({ summary: 'Get one product (strong ETag; If-None-Match gives 304)' })
   @ApiOkResponse({ type: ProductResponse, headers: { ETag: { description: 'Changes exactly when the version does', schema: { type: 'string' } } } })
-  @ApiConditionalRead()
   @ApiProblems({ 400: 'Malformed id, or a query parameter (this route takes none)', 404: 'No such product (or deleted)' })
   @NoQueryParameters()
   get(@UuidParam() id: string): Promise<Representation<ProductResponse>> {
@@ -46,7 +43,6 @@ export class ProductsQueriesController {
   @ApiOperation({ summary: "A product's stock movements, newest first" })
   @ApiOkResponse({ type: StockMovementPageResponse })
   @ApiProblems({ 400: 'Malformed id, limit outside 1..100, or a foreign cursor', 404: 'No such product (or deleted)' })
-  @ApiConditionalRead()
   movements(@UuidParam() id: string, @Query() params: ListStockMovementsRequest): Promise<Representation<StockMovementPageResponse>> {
     return this.queries.execute(new ListStockMovementsQuery(id, params.limit, decodeCursor(params.cursor, stockMovementPageScope(id))), STOCK_MOVEMENT_PAGE_VIEW);
   }

@@ -267,7 +267,9 @@ describe('http edges: the OpenAPI document states the contract', () => {
   it('OAuth endpoints are URLs even for the dev issuer, which the scheme explains', () => {
     const scheme = doc.components.securitySchemes['user-token'];
     assert.match(t.config.auth.issuer, /^urn:/, 'the tests run with the dev issuer');
-    for (const url of [scheme.flows.clientCredentials.tokenUrl, scheme.flows.authorizationCode.tokenUrl, scheme.flows.authorizationCode.authorizationUrl]) {
+    // Writes are for users: the flow that gets a user's token, not a machine's.
+    assert.deepEqual(Object.keys(scheme.flows), ['authorizationCode']);
+    for (const url of [scheme.flows.authorizationCode.tokenUrl, scheme.flows.authorizationCode.authorizationUrl]) {
       assert.match(url, /^https:\/\/[^/]+\//);
     }
     assert.match(scheme.description, /npm run token/);
@@ -279,7 +281,7 @@ describe('http edges: OAuth endpoints of a real issuer', () => {
     const t = await startTestApp({ AUTH_ISSUER: 'https://id.example.test/realm/' });
     try {
       const scheme = (await t.request('GET', '/docs-json')).body.components.securitySchemes['user-token'];
-      assert.equal(scheme.flows.clientCredentials.tokenUrl, 'https://id.example.test/realm/oauth/token');
+      assert.equal(scheme.flows.authorizationCode.tokenUrl, 'https://id.example.test/realm/oauth/token');
       assert.equal(scheme.flows.authorizationCode.authorizationUrl, 'https://id.example.test/realm/authorize');
       assert.doesNotMatch(scheme.description, /npm run token/);
     } finally {

@@ -26,7 +26,7 @@ describe('http: health, docs, request ids', () => {
     assert.equal(schemes['api-key'].type, 'apiKey');
     assert.equal(schemes['api-key'].name, 'X-API-Key');
     assert.equal(schemes['user-token'].type, 'oauth2');
-    const scopes = Object.keys(schemes['user-token'].flows.clientCredentials.scopes).sort();
+    const scopes = Object.keys(schemes['user-token'].flows.authorizationCode.scopes).sort();
     assert.deepEqual(scopes, ['api-keys:manage', 'audit:read', 'inventory:write', 'products:admin', 'products:write']);
     assert.deepEqual(doc.body.paths['/v1/products'].post.security, [{ 'user-token': ['products:write'] }]);
     assert.ok(doc.body.paths['/v1/products/{id}'].get.security.some((s: object) => 'api-key' in s));
@@ -200,6 +200,22 @@ describe('http: the OpenAPI document types and answers', () => {
     ]) {
       assert.ok(doc.paths[path][method].responses['400'], `${method} ${path}`);
     }
+  });
+
+  it('documents what every read and write answers: validators and 304 on reads, rate limits, Location, UUID ids', async () => {
+    const doc = (await t.request('GET', '/docs-json')).body;
+    for (const path of ['/v1/products', '/v1/products/{id}', '/v1/products/{id}/stock-movements', '/v1/audit-events', '/v1/api-keys', '/v1/api-keys/{id}']) {
+      const get = doc.paths[path].get;
+      assert.ok(get.responses['304'], `${path} 304`);
+      assert.ok(get.responses['200'].headers.ETag, `${path} ETag`);
+      assert.ok(get.responses['200'].headers.RateLimit, `${path} RateLimit`);
+      assert.ok(get.parameters.some((p: { name: string }) => p.name === 'If-None-Match'), `${path} If-None-Match`);
+      for (const p of get.parameters.filter((p: { in: string }) => p.in === 'path')) assert.equal(p.schema.format, 'uuid', `${path} ${p.name}`);
+    }
+    assert.ok(doc.paths['/v1/api-keys'].post.responses['201'].headers.Location);
+    assert.ok(doc.paths['/v1/api-keys/{id}/rotate'].post.responses['201'].headers.Location);
+    assert.ok(doc.paths['/v1/products/{id}'].patch.parameters.some((p: { name: string }) => p.name === 'If-None-Match'));
+    assert.equal(doc.paths['/health/live'].get.responses['304'], undefined, 'health is not conditional');
   });
 });
 

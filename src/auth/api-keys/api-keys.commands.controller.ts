@@ -22,6 +22,7 @@ import { RotateApiKeyCommand } from './commands/rotate-api-key/rotate-api-key.co
 import { RotateApiKeyRequest } from './commands/rotate-api-key/rotate-api-key.request.js';
 import { Scope } from '../scopes.js';
 
+const LOCATION = { Location: { description: 'The new key', schema: { type: 'string' } } };
 
 /** Managing keys is a write like any other: a user token with api-keys:manage, audited in the same transaction. */
 @ApiTags('api-keys')
@@ -34,7 +35,7 @@ export class ApiKeysCommandsController {
   @HttpCode(201)
   @RequireScopes(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'Create an API key; the response is the only place its plaintext ever appears' })
-  @ApiCreatedResponse({ type: CreatedApiKeyResponse })
+  @ApiCreatedResponse({ type: CreatedApiKeyResponse, headers: LOCATION })
   async create(
     @Body() body: CreateApiKeyRequest,
     @Writer() writer: WriteContext,
@@ -50,7 +51,7 @@ export class ApiKeysCommandsController {
   @HttpCode(201)
   @RequireScopes(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'Replace a key by a new one; the old one keeps working for a grace period, then stops' })
-  @ApiCreatedResponse({ type: RotatedApiKeyResponse })
+  @ApiCreatedResponse({ type: RotatedApiKeyResponse, headers: LOCATION })
   @ApiNotFoundResponse({ description: 'No such key' })
   @ApiConflictResponse({ description: 'The key is revoked, expired or already rotated' })
   async rotate(
