@@ -29,12 +29,16 @@ const number = (flag: string | undefined) => (flag === undefined ? undefined : N
  * the API about a rule, and its writes are audited like the API's (see cliWriteContext for the actor).
  */
 async function main(): Promise<void> {
-  const { positional, flags } = parseArgs(process.argv.slice(2));
+  const { positional, flags } = parseArgs(
+    process.argv.slice(2),
+    { name: 'string', 'rate-limit': 'string', 'expires-at': 'string', 'grace-seconds': 'string', json: 'boolean' },
+    USAGE,
+  );
   const [command, id] = positional;
   switch (command) {
     case 'create': {
       const body = await validated(CreateApiKeyRequest, {
-        name: flags.name === 'true' ? undefined : flags.name,
+        name: flags.name,
         rateLimitPerMinute: number(flags['rate-limit']),
         expiresAt: flags['expires-at'],
       });

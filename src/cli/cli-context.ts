@@ -5,6 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
+import { parseArgs as parseNodeArgs } from 'node:util';
 import type { WriteContext } from '../audit/write-context.js';
 import { AppModule } from '../app.module.js';
 import { loadConfig, type AppConfig } from '../config/app-config.js';
@@ -33,18 +34,26 @@ export async function withAppContext<T>(work: (app: INestApplicationContext, con
   }
 }
 
-/** `--name value` and `--flag` pairs after the positional arguments. */
-export function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string> } {
-  const positional: string[] = [];
-  const flags: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a.startsWith('--')) {
-      const [k, inline] = a.slice(2).split('=', 2);
-      flags[k] = inline ?? (argv[i + 1] && !argv[i + 1].startsWith('--') ? argv[++i] : 'true');
-    } else positional.push(a);
+type FlagTypes = Record<string, 'string' | 'boolean'>;
+type FlagValues<F extends FlagTypes> = { [K in keyof F]?: F[K] extends 'boolean' ? boolean : string };
+
+/**
+ * node:util's parser, strict: an unknown flag (`--scopes` for `--scope`) or a missing value stops with the usage
+ * instead of being ignored; `--help` prints the usage and exits 0.
+ */
+export function parseArgs<F extends FlagTypes>(argv: string[], flags: F, usage: string): { positional: string[]; flags: FlagValues<F> } {
+  const options = Object.fromEntries(Object.entries({ ...flags, help: 'boolean' as const }).map(([name, type]) => [name, { type }]));
+  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsed = parseNodeArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    fail(`${(e as Error).message}\n${usage}`);
   }
-  return { positional, flags };
+  if (parsed.values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  return { positional: parsed.positionals, flags: parsed.values as FlagValues<F> };
 }
 
 export function fail(message: string): never {

@@ -7,8 +7,8 @@ const USAGE = `Usage: npm run projections:parked -- [--projector <name>] [--all]
 
 /** Lists the events a projector gave up on (one JSON object a line), or applies one again once its cause is fixed. */
 async function main(): Promise<void> {
-  const { flags } = parseArgs(process.argv.slice(2));
-  const projector = flags.projector && flags.projector !== 'true' ? flags.projector : undefined;
+  const { flags } = parseArgs(process.argv.slice(2), { projector: 'string', retry: 'string', all: 'boolean' }, USAGE);
+  const projector = flags.projector;
   if (flags.retry !== undefined && (!projector || !/^\d+$/.test(flags.retry))) fail(USAGE);
   // This process would publish it to its own EventBus, where no server's handler listens.
   if (flags.retry !== undefined && projector === EVENT_BUS_SUBSCRIBER) fail('Events parked by the EventBus publisher cannot be retried from the command line.');
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
       console.log(`Applied event ${flags.retry} with ${projector}; it is resolved.`);
       return;
     }
-    const rows = await parked.list({ projector, includeResolved: flags.all === 'true' });
+    const rows = await parked.list({ projector, includeResolved: flags.all === true });
     for (const row of rows) console.log(JSON.stringify(row));
     console.error(`${rows.length} parked event(s).`);
   });

@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { loadConfig } from '../config/app-config.js';
 import { loadOrCreateDevSigningKey } from '../auth/tokens/dev-signing-key.js';
+import { Scope } from '../auth/scopes.js';
 import { fail, parseArgs } from './cli-context.js';
 
-const USAGE = 'Usage: npm run token -- --sub <user> --scope "<scopes>" [--ttl <seconds>]';
+const USAGE = 'Usage: npm run token -- --sub <user> --scope "<scopes>" [--ttl <seconds, default 900>]';
+const KNOWN_SCOPES = new Set<string>(Object.values(Scope));
 
 /** Mints what an identity provider would, signed by the local dev key: for development only. */
 async function main(): Promise<void> {
   if (process.env.NODE_ENV === 'production') fail('npm run token is for development: it refuses to run with NODE_ENV=production.');
   const config = loadConfig();
   if (config.auth.keySource !== 'dev-key') console.error('Note: AUTH_JWKS_URL or AUTH_ISSUER is set, so a server with this environment takes keys from the identity provider, not dev tokens.');
-  const { flags } = parseArgs(process.argv.slice(2));
+  const { flags } = parseArgs(process.argv.slice(2), { sub: 'string', scope: 'string', ttl: 'string' }, USAGE);
   const sub = flags.sub;
-  if (!sub || sub === 'true') fail(USAGE);
-  const scope = flags.scope && flags.scope !== 'true' ? flags.scope : '';
+  if (!sub) fail(USAGE);
+  const scope = flags.scope ?? '';
+  const unknown = scope.split(' ').filter((s) => s !== '' && !KNOWN_SCOPES.has(s));
+  if (unknown.length) console.error(`Warning: this API knows no scope ${unknown.join(', ')} (it knows ${[...KNOWN_SCOPES].join(', ')}).`);
   const ttl = flags.ttl === undefined ? 900 : Number(flags.ttl);
   if (!Number.isInteger(ttl) || ttl <= 0) fail('--ttl must be a positive whole number of seconds.');
   if (ttl > config.auth.maxTokenTtlSeconds) {

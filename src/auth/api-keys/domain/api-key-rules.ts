@@ -35,7 +35,7 @@ export function rotationRefusal(key: ApiKeyLifecycle, now: Date): string | null 
       return 'The API key has expired and cannot be rotated; create a new key instead.';
     case 'rotating':
     case 'superseded':
-      return `The API key was already rotated; rotate its replacement ${key.replacedBy} instead.`;
+      return `The API key was already rotated; rotate its replacement ${key.replacedBy} instead (or, if that one is revoked or expired, create a new key).`;
     default:
       return null;
   }
