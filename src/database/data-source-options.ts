@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { MIGRATIONS } from '../../migrations/index.js';
 import { ENTITIES } from './entities.js';
+import { QueryLogger } from './query-logger.js';
 
 /** One definition of the data source for the app, the CLIs and the tests. `url` is the resolved server (maybe embedded). */
 export function dataSourceOptions(config: AppConfig, url: string): DataSourceOptions {
@@ -13,7 +14,8 @@ export function dataSourceOptions(config: AppConfig, url: string): DataSourceOpt
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     migrationsRun: false,
-    logging: ['error' as const],
+    logging: ['error' as const, 'warn' as const, 'migration' as const],
+    logger: new QueryLogger(),
     extra: { max: config.database.poolSize, application_name: 'cqrs-reference' },
   };
   if (config.database.readUrls.length === 0) return { ...common, url };
