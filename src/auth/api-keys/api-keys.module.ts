@@ -14,7 +14,12 @@ import { RotateApiKeyHandler } from './commands/rotate-api-key/rotate-api-key.ha
 import { GetApiKeyHandler } from './queries/get-api-key/get-api-key.handler.js';
 import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handler.js';
 
-/** API keys: the format and the passport strategy that authenticates reads, and the keys' own lifecycle. */
+/**
+ * API keys: the format and the passport strategy that authenticates reads, and the keys' own lifecycle. Its commands
+ * write the key and its audit events in one transaction (AuditLog) but no outbox events: keys have no read model and
+ * nothing subscribes to them, and the authentication path reads the table itself. A feature with read models or
+ * event subscribers uses UnitOfWork instead, as products do.
+ */
 @Module({
   imports: [CqrsModule, TypeOrmModule.forFeature([ApiKeyEntity]), AuditModule],
   controllers: [ApiKeysCommandsController, ApiKeysQueriesController],
