@@ -47,7 +47,7 @@ export async function createApp(config: AppConfig, databaseUrl: string): Promise
   });
   answerMethodNotAllowed(fastify);
   refuseRepeatedHeaders(fastify);
-  // Every log line written while a request is handled carries its id, from the first hook on.
+  // Every log line written while a request is handled carries its id, from here on (the hooks above log nothing).
   const contextLogger = await app.resolve(PinoLogger);
   fastify.addHook('onRequest', (request, _reply, done) => {
     contextLogger.runInContext(done, { bindings: { reqId: request.id } });

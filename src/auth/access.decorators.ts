@@ -25,7 +25,8 @@ export const Public = (): ClassDecorator & MethodDecorator =>
  * The user token must carry every one of these scopes. On reads this adds a user token to the API key
  * (e.g. the audit trail); on writes a token is always required and this names what it must allow.
  */
-export const RequireScopes = (...scopes: Scope[]) =>
+export const RequireScopes = (...scopes: Scope[]): MethodDecorator =>
+  // On methods only: the hook that judges writes before their body is read sees a route's own metadata, not its class's.
   applyDecorators(SetMetadata(REQUIRED_SCOPES, scopes), ApiSecurity('user-token', scopes));
 
 /**
@@ -33,4 +34,5 @@ export const RequireScopes = (...scopes: Scope[]) =>
  * for routes about credentials rather than data (the contract's `GET /v1/api-keys`: JWT `api-keys:manage` only).
  * A key that comes along must still be valid, as on a write.
  */
-export const UserTokenRead = (...scopes: Scope[]) => applyDecorators(SetMetadata(USER_TOKEN_READ, true), RequireScopes(...scopes));
+export const UserTokenRead = (...scopes: Scope[]): MethodDecorator =>
+  applyDecorators(SetMetadata(USER_TOKEN_READ, true), RequireScopes(...scopes));

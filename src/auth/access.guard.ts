@@ -17,7 +17,8 @@ interface RouteAccess {
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const BEARER = /^Bearer\s+\S/i;
+/** The Bearer scheme, well formed or not: a malformed one is a bad token (401), never "no token" (405). */
+const BEARER = /^Bearer(\s|$)/i;
 const BEARER_CREDENTIALS = /^Bearer +[A-Za-z0-9\-._~+/]+=* *$/i;
 
 const hasBearerToken = (request: FastifyRequest): boolean => BEARER.test(request.headers.authorization ?? '');

@@ -74,6 +74,8 @@ export class RedisGenerations implements Generations {
   /** Past this many unsent bumps the oldest are forgotten (logged): their answers then age out with their TTL. */
   static readonly MAX_UNSENT = 100_000;
   private readonly unsent = new Set<string>();
+  /** Resends in flight, one per key: concurrent readers of a pending resource wait for the same one. */
+  private readonly resending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly client: RedisClientType,
@@ -86,7 +88,7 @@ export class RedisGenerations implements Generations {
   async current(refs: readonly ResourceRef[]): Promise<string> {
     const keys = refs.map(([type, id]) => this.prefix + keyOf(type, id));
     if (this.unsent.size > 0 && keys.some((key) => this.unsent.has(key))) {
-      await Promise.all(keys.filter((key) => this.unsent.has(key)).map((key) => this.send(key)));
+      await Promise.all(keys.filter((key) => this.unsent.has(key)).map((key) => this.resend(key)));
       if (keys.some((key) => this.unsent.has(key))) throw new Error('A change to this resource has not reached Redis yet');
     }
     const values = await Promise.all(keys.map((key) => this.client.get(key)));
@@ -125,8 +127,17 @@ export class RedisGenerations implements Generations {
     );
   }
 
+  private resend(key: string): Promise<void> {
+    let pending = this.resending.get(key);
+    if (!pending) {
+      pending = this.send(key).finally(() => this.resending.delete(key));
+      this.resending.set(key, pending);
+    }
+    return pending;
+  }
+
   private async resendUnsent(): Promise<void> {
-    await Promise.all([...this.unsent].map((key) => this.send(key)));
+    await Promise.all([...this.unsent].map((key) => this.resend(key)));
   }
 
   private issue(): string {

@@ -15,14 +15,15 @@ import { ProblemException } from '../http/problem.js';
 import { cliWriteContext, fail, parseArgs, validated, withAppContext } from './cli-context.js';
 
 const USAGE = `Usage:
-  npm run apikey -- create --name <name> [--rate-limit <per minute>] [--expires-at <ISO date>]
+  npm run apikey -- create --name <name> [--rate-limit <per minute>] [--expires-at <RFC 3339 date-time>]
   npm run apikey -- list [--json]
-  npm run apikey -- rotate <id> [--grace-seconds <seconds>] [--expires-at <ISO date>]
+  npm run apikey -- rotate <id> [--grace-seconds <seconds>] [--expires-at <RFC 3339 date-time>]
   npm run apikey -- revoke <id>
 create and rotate print the new key alone on the last line of stdout (KEY=$(npm run -s apikey -- create --name x | tail -n1)).`;
 
 const CLIENT = 'apikey-cli';
-const number = (flag: string | undefined) => (flag === undefined ? undefined : Number(flag));
+// Decimal digits only, as in a query string: Number() would also take `0x10`, `1e3` or ` 5`; anything else goes to the validators as it is.
+const number = (flag: string | undefined) => (flag !== undefined && /^\d{1,9}$/.test(flag) ? Number(flag) : flag);
 
 /**
  * The same commands and queries the HTTP API sends, through the application context: the CLI cannot disagree with
@@ -33,8 +34,11 @@ async function main(): Promise<void> {
     process.argv.slice(2),
     { name: 'string', 'rate-limit': 'string', 'expires-at': 'string', 'grace-seconds': 'string', json: 'boolean' },
     USAGE,
+    2,
   );
   const [command, id] = positional;
+  // Only rotate and revoke name a key.
+  if (id !== undefined && command !== 'rotate' && command !== 'revoke') fail(`Unexpected argument: ${id}\n${USAGE}`);
   switch (command) {
     case 'create': {
       const body = await validated(CreateApiKeyRequest, {

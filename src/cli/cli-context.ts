@@ -1,8 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { parseArgs as parseNodeArgs } from 'node:util';
@@ -13,6 +11,8 @@ import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../database/data-source-options.js';
 import { openDatabaseServer } from '../database/database-server.js';
 import { runMigrations } from '../database/run-migrations.js';
+import { ProblemException } from '../http/problem.js';
+import { createValidationPipe } from '../http/validation.pipe.js';
 
 /**
  * Runs `work` inside the same application (config, database, migrations, services) as the server, without HTTP,
@@ -41,14 +41,24 @@ type FlagValues<F extends FlagTypes> = { [K in keyof F]?: F[K] extends 'boolean'
  * node:util's parser, strict: an unknown flag (`--scopes` for `--scope`) or a missing value stops with the usage
  * instead of being ignored; `--help` prints the usage and exits 0.
  */
-export function parseArgs<F extends FlagTypes>(argv: string[], flags: F, usage: string): { positional: string[]; flags: FlagValues<F> } {
+export function parseArgs<F extends FlagTypes>(
+  argv: string[],
+  flags: F,
+  usage: string,
+  maxPositionals = 0,
+): { positional: string[]; flags: FlagValues<F> } {
   const options = Object.fromEntries(Object.entries({ ...flags, help: 'boolean' as const }).map(([name, type]) => [name, { type }]));
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  let parsed: { values: Record<string, unknown>; positionals: string[]; tokens?: { kind: string; name?: string }[] };
   try {
-    parsed = parseNodeArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseNodeArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     fail(`${(e as Error).message}\n${usage}`);
   }
+  // Given twice, one of them would be dropped without a word; an argument too many would be ignored.
+  const names = (parsed.tokens ?? []).filter((t) => t.kind === 'option').map((t) => t.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated) fail(`--${repeated} is given twice.\n${usage}`);
+  if (parsed.positionals.length > maxPositionals) fail(`Unexpected argument: ${parsed.positionals[maxPositionals]}\n${usage}`);
   if (parsed.values.help) {
     console.log(usage);
     process.exit(0);
@@ -88,10 +98,13 @@ export function cliWriteContext(client: string): WriteContext {
 /** Validates command-line input with the API's own request class, so both refuse the same values. */
 export async function validated<T extends object>(type: new () => T, plain: Record<string, unknown>): Promise<T> {
   const defined = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined));
-  const instance = plainToInstance(type, defined);
-  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
-  if (errors.length) fail(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('\n'));
-  return instance;
+  try {
+    // The HTTP API's own pipe: the same rules and the same one message per field.
+    return (await createValidationPipe().transform(defined, { type: 'body', metatype: type })) as T;
+  } catch (e) {
+    if (e instanceof ProblemException) fail((e.problem.errors ?? []).flatMap((f) => f.messages).join('\n') || (e.problem.detail ?? e.message));
+    throw e;
+  }
 }
 
 /** A bare, migrated data source without Nest: for the migration CLIs, which must work before the app can start. */

@@ -3,6 +3,7 @@ import { SignJWT } from 'jose';
 import { loadConfig } from '../config/app-config.js';
 import { loadOrCreateDevSigningKey } from '../auth/tokens/dev-signing-key.js';
 import { Scope } from '../auth/scopes.js';
+import { characterLength, isBlank } from '../common/text.js';
 import { fail, parseArgs } from './cli-context.js';
 
 const USAGE = 'Usage: npm run token -- --sub <user> --scope "<scopes>" [--ttl <seconds, default 900>]';
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   const { flags } = parseArgs(process.argv.slice(2), { sub: 'string', scope: 'string', ttl: 'string' }, USAGE);
   const sub = flags.sub;
   if (!sub) fail(USAGE);
+  if (isBlank(sub) || characterLength(sub) > 255) console.error('Warning: the server refuses a sub that is blank or longer than 255 characters.');
   const scope = flags.scope ?? '';
+  if (isBlank(scope)) console.error('Warning: no --scope: this token can read where a token is optional, and write nothing.');
   const unknown = scope.split(' ').filter((s) => s !== '' && !KNOWN_SCOPES.has(s));
   if (unknown.length) console.error(`Warning: this API knows no scope ${unknown.join(', ')} (it knows ${[...KNOWN_SCOPES].join(', ')}).`);
   const ttl = flags.ttl === undefined ? 900 : Number(flags.ttl);

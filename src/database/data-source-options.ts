@@ -14,7 +14,7 @@ export function dataSourceOptions(config: AppConfig, url: string): DataSourceOpt
     migrationsTransactionMode: 'each' as const,
     synchronize: false,
     migrationsRun: false,
-    logging: ['error' as const, 'warn' as const, 'migration' as const],
+    // Decides itself what to log (TypeORM's `logging` option does not apply to a logger instance).
     logger: new QueryLogger(),
     extra: { max: config.database.poolSize, application_name: 'cqrs-reference' },
   };

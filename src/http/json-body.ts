@@ -48,6 +48,10 @@ export function acceptJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const coding = request.headers['content-encoding']?.trim().toLowerCase();
     const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    // A DELETE says all it means in its path and headers (RFC 9110 §9.3.5): a body would be ignored, so it is refused.
+    if (hasBody && request.method === 'DELETE') {
+      return done(ProblemException.badRequest('A DELETE takes no body.', [{ field: 'body', messages: ['must be empty'] }]));
+    }
     if (!hasBody || coding === undefined || coding === '' || coding === 'identity') return done(null, payload);
     done(unsupported('Send the body without a Content-Encoding: this server does not decode compressed bodies.', { 'accept-encoding': 'identity' }));
   });

@@ -11,15 +11,18 @@ function logRequest(req: FastifyRequest) {
   return { method: req.method, url: redactUrl(req.url), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort };
 }
 
-/**
- * pino's error serializer without the bound parameters a database error carries (TypeORM's QueryFailedError, pg's
- * errors): they hold whatever the statement was given, such as secret hashes, sealed responses and personal data.
- */
+// What a database error may show in a log: never `parameters`, nor `detail` ("Key (sku)=(…)", "Failing row contains
+// (…)"), which carry the statement's values: secret hashes, sealed responses, personal data.
+const DATABASE_ERROR_FIELDS = ['type', 'message', 'stack', 'code', 'constraint', 'table', 'column', 'schema', 'routine', 'query'];
+const pick = (o: Record<string, unknown>) => Object.fromEntries(DATABASE_ERROR_FIELDS.filter((k) => k in o).map((k) => [k, o[k]]));
+
+/** pino's error serializer, with database errors (TypeORM's QueryFailedError, pg's errors) reduced to DATABASE_ERROR_FIELDS. */
 function logError(err: Error) {
-  const out = stdSerializers.err(err) as ReturnType<typeof stdSerializers.err> & { parameters?: unknown; driverError?: { parameters?: unknown } };
-  delete out.parameters;
-  if (out.driverError && typeof out.driverError === 'object') out.driverError = { ...out.driverError, parameters: undefined };
-  return out;
+  const out = stdSerializers.err(err) as ReturnType<typeof stdSerializers.err> & { driverError?: unknown };
+  const isDatabaseError = 'driverError' in out || 'parameters' in out || ('severity' in out && 'routine' in out);
+  if (!isDatabaseError) return out;
+  const driver = out.driverError && typeof out.driverError === 'object' ? { driverError: pick(out.driverError as Record<string, unknown>) } : {};
+  return { ...pick(out), ...driver };
 }
 
 /**

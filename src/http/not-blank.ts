@@ -1,5 +1,15 @@
-import { Matches, type ValidationOptions } from 'class-validator';
+import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { isBlank } from '../common/text.js';
 
-/** Text a person will read back (a name, a reason): whitespace alone says nothing, so it is a 400. */
+/** Text a person will read back (a name, a reason): whitespace or invisible characters alone say nothing: a 400. */
 export const NotBlank = (options?: ValidationOptions) =>
-  Matches(/\S/, { message: ({ property }) => `${property} must not be blank`, ...options });
+  ValidateBy(
+    {
+      name: 'notBlank',
+      validator: {
+        validate: (value: unknown) => typeof value !== 'string' || !isBlank(value),
+        defaultMessage: (args) => `${args?.property} must not be blank`,
+      },
+    },
+    options,
+  );

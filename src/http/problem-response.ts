@@ -2,6 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { PROBLEM_CONTENT_TYPE, ProblemException, STATUS_TITLES, type ProblemInit } from './problem.js';
 import { redactSecrets } from './redact.js';
+import { pathOf } from './request-path.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
 const TOO_LARGE = 'The request body is larger than this server accepts.';
@@ -65,8 +66,6 @@ export function toProblem(error: unknown): ProblemInit {
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred.' };
 }
 
-/** The path alone: no query (it may hold a secret), no scheme and host (a request line may be in absolute form). */
-const pathOf = (url: string) => url.split('?')[0].replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
 
 /** The problem+json body of a problem answered to `request`. */
 export function problemBody(request: FastifyRequest, problem: ProblemInit): Record<string, unknown> {

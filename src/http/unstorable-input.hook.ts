@@ -1,11 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isStorableText } from '../common/text.js';
 import { sendProblem } from './problem-response.js';
 
-// PostgreSQL text cannot hold NUL, and an unpaired surrogate is not UTF-8: refused here as a 400, not a 500 later.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Whether PostgreSQL can store the string as text (no NUL, no unpaired surrogate). */
-export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
 /** No body here is deeper than a few levels; thousands would overflow the recursion of the validators (a 500). */
 export const MAX_JSON_DEPTH = 32;
 
@@ -15,7 +11,7 @@ interface Fault {
 }
 
 function firstFault(value: unknown, path: string, depth = 0): Fault | null {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? { field: path, message: 'must not contain NUL characters or unpaired surrogates' } : null;
+  if (typeof value === 'string') return !isStorableText(value) ? { field: path, message: 'must not contain NUL characters or unpaired surrogates' } : null;
   if (value === null || typeof value !== 'object') return null;
   if (depth >= MAX_JSON_DEPTH) return { field: path, message: `must not be nested more than ${MAX_JSON_DEPTH} levels deep` };
   for (const [k, v] of Object.entries(value)) {

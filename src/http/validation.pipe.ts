@@ -17,14 +17,25 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
-const invalidFields = (fields: FieldError[]) =>
-  ProblemException.badRequest(`Invalid ${fields.map((f) => f.field).join(', ') || 'input'}.`, fields);
+/** At most this many fields are listed: a body of 30,000 unknown keys must not get an answer 35 times its size. */
+const MAX_LISTED_FIELDS = 20;
+
+function invalidFields(fields: FieldError[]): ProblemException {
+  const listed = fields.slice(0, MAX_LISTED_FIELDS);
+  const more = fields.length > listed.length ? ` and ${fields.length - listed.length} more` : '';
+  return ProblemException.badRequest(`Invalid ${listed.map((f) => f.field).join(', ') || 'input'}${more}.`, listed);
+}
 
 // class-validator looks fields up in a plain object, where `toString` or `constructor` are always "known".
 const OBJECT_PROTOTYPE_NAMES = new Set(Object.getOwnPropertyNames(Object.prototype));
 
 class StrictValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Every body this API takes is an object: an array would be checked element by element as "unknown fields".
+    const notAnObject = value === null || typeof value !== 'object' || Array.isArray(value);
+    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata) && value !== undefined && notAnObject) {
+      throw ProblemException.badRequest('The body must be a JSON object.', [{ field: 'body', messages: ['must be a JSON object'] }]);
+    }
     if ((metadata.type === 'body' || metadata.type === 'query') && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       const inherited = Object.keys(value).filter((k) => OBJECT_PROTOTYPE_NAMES.has(k));
       if (inherited.length) throw invalidFields(inherited.map((field) => ({ field, messages: [`property ${field} should not exist`] })));

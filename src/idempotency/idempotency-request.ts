@@ -2,6 +2,7 @@ import canonicalize from 'canonicalize';
 import type { FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import { ProblemException } from '../http/problem.js';
+import { pathOf } from '../http/request-path.js';
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 
@@ -30,5 +31,3 @@ export function requestFingerprint(request: FastifyRequest): string {
   }
   return createHash('sha256').update(`${request.method} ${pathOf(request.url).toLowerCase()}\n${body}`).digest('base64url');
 }
-
-const pathOf = (url: string) => url.split('?', 1)[0]!;

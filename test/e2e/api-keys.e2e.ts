@@ -152,6 +152,7 @@ describe('api keys: lifecycle through the API', () => {
       [{ name: 'x', rateLimitPerMinute: 0 }, 'rateLimitPerMinute'],
       [{ name: 'x', rateLimitPerMinute: 1.5 }, 'rateLimitPerMinute'],
       [{ name: 'x', secretHash: 'mine' }, 'secretHash'],
+      [{ name: '\u200b' }, 'name'],
       [{ name: 'x', toString: 'mine' }, 'toString'],
       [{ name: 'x', hasOwnProperty: 1 }, 'hasOwnProperty'],
     ];
@@ -263,6 +264,8 @@ describe('api keys: lifecycle through the API', () => {
     assert.equal((await revoke(old.id)).status, 204);
     assert.equal(await read(old.key), 401);
     assert.equal(await read(fresh.key), 200);
+    const record = (await getKey(old.id)).body;
+    assert.equal(record.graceUntil, record.revokedAt, 'the record says the grace ended with the revocation');
   });
 
   it('create, rotate and revoke are audited in their transaction, naming the user, never a secret or hash', async () => {

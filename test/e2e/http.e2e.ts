@@ -142,6 +142,35 @@ describe('http: text PostgreSQL cannot store, and bodies that are not JSON', () 
     assert.deepEqual([broken.status, broken.body.detail], [400, 'The body is not valid JSON.']);
   });
 
+  it('a body that is not an object, or with many unknown fields, gets a short 400; a DELETE takes no body', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    for (const rawBody of [`[${'1,'.repeat(30_000)}1]`, '"text"', '42', 'null']) {
+      const res = await t.request('POST', '/v1/products', { headers, rawBody });
+      assert.equal(res.status, 400, rawBody.slice(0, 10));
+      assert.equal(res.body.detail, 'The body must be a JSON object.');
+    }
+    const many = Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`f${i}`, 1]));
+    const res = await t.request('POST', '/v1/products', { headers, rawBody: JSON.stringify(many) });
+    assert.equal(res.status, 400);
+    assert.ok(res.text.length < 4000, `an answer of ${res.text.length} bytes`);
+    assert.match(res.body.detail, /and \d+ more\.$/);
+
+    const { body: product } = await t.request('POST', '/v1/products', { headers, body: { sku: `DEL-${Date.now()}`, name: 'x', priceCents: 1, currency: 'EUR' } });
+    const withBody = await t.request('DELETE', `/v1/products/${product.id}`, { headers, rawBody: '{"force":true}' });
+    assert.deepEqual([withBody.status, withBody.body.detail], [400, 'A DELETE takes no body.']);
+    assert.equal((await t.request('DELETE', `/v1/products/${product.id}`, { headers: { authorization: `Bearer ${token}` } })).status, 204);
+  });
+
+  it('lengths are counted in characters, as the OpenAPI document states them', async () => {
+    const token = await t.token({ scope: 'products:write' });
+    const create = (name: string) =>
+      t.request('POST', '/v1/products', { headers: { authorization: `Bearer ${token}` }, body: { sku: `LEN-${Date.now()}-${name.length}`, name, priceCents: 1, currency: 'EUR' } });
+    assert.equal((await create('😀'.repeat(200))).status, 201, '200 characters, 400 UTF-16 units');
+    assert.equal((await create('😀'.repeat(201))).status, 400);
+    assert.equal((await create('\u200b\u200b')).status, 400, 'invisible is blank');
+  });
+
   it('a body in another charset is a 415, whatever the bytes', async () => {
     const token = await t.token({ scope: 'products:write' });
     for (const charset of ['utf-16', 'iso-8859-1', '"latin1"']) {

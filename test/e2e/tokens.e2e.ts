@@ -192,6 +192,8 @@ describe('user tokens: every rule of RFC 8725 / RFC 9068, against a real OpenID 
       'sub with NUL': { sub: 'a\u0000b' },
       'sub with a lone surrogate': { sub: '\ud800x' },
       'sub with a line break': { sub: 'alice\nFAKE' },
+      'sub of a zero-width space': { sub: '\u200b' },
+      'sub with a bidi override': { sub: 'alice\u202egnp.exe' },
       'client_id with NUL': { client_id: '\u0000' },
       'client_id of 256 characters': { client_id: 'c'.repeat(256) },
       'no exp': { exp: undefined },

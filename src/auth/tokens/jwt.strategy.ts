@@ -3,7 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { APP_CONFIG } from '../../config/config.module.js';
 import type { AppConfig } from '../../config/app-config.js';
-import { isStorableText } from '../../http/unstorable-input.hook.js';
+import { isBlank, isStorableText } from '../../common/text.js';
 import type { UserPrincipal } from '../principals.js';
 import { TokenKeys, TokenRejected } from './token-keys.js';
 
@@ -25,7 +25,8 @@ interface AccessTokenClaims {
 const NOT_ACCESS_TOKENS = new Set(['id', 'refresh', 'logout']);
 /** OIDC Core §2: `sub` is at most 255 ASCII characters; it is stored in every audit row and keys a rate limit. */
 const MAX_IDENTIFIER_LENGTH = 255;
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+// C0 and C1 controls, line and paragraph separators, and bidirectional overrides (which make a log line lie).
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 /**
  * `sub` and `client_id` are written to every audit row and to log lines as the token gave them: they must be text
@@ -74,7 +75,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     const { maxTokenTtlSeconds, clockSkewSeconds } = this.config.auth;
     const now = Math.floor(Date.now() / 1000);
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) throw new TokenRejected('claims are not an object');
-    if (typeof claims.sub !== 'string' || claims.sub.trim() === '') throw new TokenRejected('no sub');
+    if (typeof claims.sub !== 'string' || isBlank(claims.sub)) throw new TokenRejected('no sub');
     if (!isIdentifier(claims.sub)) throw new TokenRejected('sub too long, or not printable text');
     if (typeof claims.exp !== 'number') throw new TokenRejected('no exp');
     if (typeof claims.iat !== 'number') throw new TokenRejected('no iat');

@@ -1,3 +1,4 @@
+import { characterLength, isBlank } from '../../common/text.js';
 import { isIso4217 } from './currency.js';
 import type { EditableProductField, NewProduct, ProductPatch } from './product.js';
 
@@ -10,11 +11,13 @@ export const REASON_MAX_LENGTH = 200;
 export const MAX_INT = 2_147_483_647;
 
 const isInt = (v: unknown, min: number, max: number) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
-const isText = (v: unknown, min: number, max: number) => typeof v === 'string' && v.length >= min && v.length <= max;
+const isText = (v: unknown, min: number, max: number) => typeof v === 'string' && characterLength(v) >= min && characterLength(v) <= max;
+/** Text a person reads back (a name, a reason): at least one visible character. */
+const isShownText = (v: unknown, max: number) => isText(v, 1, max) && !isBlank(v as string);
 
 const FIELD_RULES: Record<EditableProductField, (v: unknown) => boolean> = {
   sku: (v) => typeof v === 'string' && SKU_PATTERN.test(v),
-  name: (v) => isText(v, 1, NAME_MAX_LENGTH),
+  name: (v) => isShownText(v, NAME_MAX_LENGTH),
   description: (v) => v === null || isText(v, 0, DESCRIPTION_MAX_LENGTH),
   priceCents: (v) => isInt(v, 0, MAX_INT),
   currency: (v) => typeof v === 'string' && isIso4217(v),
@@ -33,5 +36,5 @@ export function isValidDelta(delta: unknown): delta is number {
 }
 
 export function isValidReason(reason: unknown): reason is string {
-  return typeof reason === 'string' && reason.trim().length > 0 && reason.length <= REASON_MAX_LENGTH;
+  return isShownText(reason, REASON_MAX_LENGTH);
 }

@@ -21,12 +21,14 @@ export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand>
       if (!key) throw ProblemException.notFound(`No API key ${id}.`);
       // Already revoked: the first revocation keeps its time; the repeat is still a successful write, so it is
       // audited too, with nothing changed (as a PATCH that changes nothing is).
-      const revoked = key.revokedAt ? key : { ...key, revokedAt: now };
-      if (!key.revokedAt) await tx.update(ApiKeyEntity, { id }, { revokedAt: now });
+      // A key revoked during its grace period: the grace ends now too, so the record says what the check does.
+      const graceUntil = key.graceUntil && key.graceUntil > now ? now : key.graceUntil;
+      const revoked = key.revokedAt ? key : { ...key, revokedAt: now, graceUntil };
+      if (!key.revokedAt) await tx.update(ApiKeyEntity, { id }, { revokedAt: now, graceUntil });
       await this.audit.append(
         tx,
         context,
-        { action: 'api-keys.revoke', resourceType: 'api-key', resourceId: id, changes: diff(key, revoked, ['revokedAt']) },
+        { action: 'api-keys.revoke', resourceType: 'api-key', resourceId: id, changes: diff(key, revoked, ['revokedAt', 'graceUntil']) },
         now,
       );
       return revoked;
