@@ -13,7 +13,7 @@ const KNOWN_SCOPES = new Set<string>(Object.values(Scope));
 async function main(): Promise<void> {
   if (process.env.NODE_ENV === 'production') fail('npm run token is for development: it refuses to run with NODE_ENV=production.');
   const config = loadConfig();
-  if (config.auth.keySource !== 'dev-key') console.error('Note: AUTH_JWKS_URL or AUTH_ISSUER is set, so a server with this environment takes keys from the identity provider, not dev tokens.');
+  if (config.auth.keySource !== 'dev-key') console.error('Note: AUTH_JWKS_URL or AUTH_OIDC_DISCOVERY is set, so a server with this environment takes keys from the identity provider, not dev tokens.');
   const { flags } = parseArgs(process.argv.slice(2), { sub: 'string', scope: 'string', ttl: 'string' }, USAGE);
   const sub = flags.sub;
   if (!sub) fail(USAGE);

@@ -45,6 +45,8 @@ const envSchema = z.object({
   AUTH_MAX_TOKEN_TTL_SECONDS: int(3600, 60, 3600),
   AUTH_CLOCK_SKEW_SECONDS: int(30, 0, 60),
   AUTH_JWKS_MIN_REFRESH_SECONDS: int(10, 1, 600),
+  // Opt-in: without AUTH_JWKS_URL the contract's default is the local dev key, whatever AUTH_ISSUER says.
+  AUTH_OIDC_DISCOVERY: z.enum(['true', 'false']).default('false'),
   API_KEY_PEPPER: optionalString,
   API_KEY_ROTATION_GRACE_SECONDS: int(86_400, 0, MAX_ROTATION_GRACE_SECONDS),
   // Bounds how long a revocation may take to reach every instance, so it stays "a few seconds" at most.
@@ -97,8 +99,8 @@ export interface AppConfig {
     /** Unset: tokens are verified with the local development key under dataDir. */
     jwksUrl?: string;
     /**
-     * Where verification keys come from: AUTH_JWKS_URL; else OIDC discovery from a real AUTH_ISSUER (outside
-     * production, which requires AUTH_JWKS_URL); else the local development key.
+     * Where verification keys come from: AUTH_JWKS_URL; else, with AUTH_OIDC_DISCOVERY=true, OIDC discovery from
+     * AUTH_ISSUER (outside production, which requires AUTH_JWKS_URL); else the local development key.
      */
     keySource: 'jwks-url' | 'discovery' | 'dev-key';
     /** The shortest time between two JWKS fetches caused by a token naming an unknown `kid`. */
@@ -160,6 +162,9 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
   if (e.AUTH_JWKS_URL && !isTrustworthyKeyUrl(e.AUTH_JWKS_URL)) {
     throw new ConfigError(`AUTH_JWKS_URL must be https (or http on loopback): ${e.AUTH_JWKS_URL}`);
   }
+  if (e.AUTH_OIDC_DISCOVERY === 'true' && (!e.AUTH_ISSUER || e.AUTH_ISSUER === DEV_ISSUER)) {
+    throw new ConfigError('AUTH_OIDC_DISCOVERY=true needs AUTH_ISSUER: the provider whose keys to discover');
+  }
   const dataDir = resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
@@ -178,7 +183,7 @@ export function loadConfig(source: Env | NodeJS.ProcessEnv = process.env): AppCo
       issuer: e.AUTH_ISSUER ?? DEV_ISSUER,
       audience: e.AUTH_AUDIENCE ?? DEV_AUDIENCE,
       jwksUrl: e.AUTH_JWKS_URL,
-      keySource: e.AUTH_JWKS_URL ? 'jwks-url' : e.AUTH_ISSUER && e.AUTH_ISSUER !== DEV_ISSUER ? 'discovery' : 'dev-key',
+      keySource: e.AUTH_JWKS_URL ? 'jwks-url' : e.AUTH_OIDC_DISCOVERY === 'true' ? 'discovery' : 'dev-key',
       jwksMinRefreshSeconds: e.AUTH_JWKS_MIN_REFRESH_SECONDS,
       algorithms: e.AUTH_ALGORITHMS,
       maxTokenTtlSeconds: e.AUTH_MAX_TOKEN_TTL_SECONDS,

@@ -243,6 +243,7 @@ describe('http: the OpenAPI document types and answers', () => {
     }
     assert.ok(doc.paths['/v1/api-keys'].post.responses['201'].headers.Location);
     assert.ok(doc.paths['/v1/api-keys/{id}/rotate'].post.responses['201'].headers.Location);
+    assert.equal(doc.paths['/v1/api-keys/{id}/rotate'].post.requestBody.required, false, 'a rotation needs no body');
     assert.ok(doc.paths['/v1/products/{id}'].patch.parameters.some((p: { name: string }) => p.name === 'If-None-Match'));
     assert.equal(doc.paths['/health/live'].get.responses['304'], undefined, 'health is not conditional');
   });

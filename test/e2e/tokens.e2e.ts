@@ -427,8 +427,21 @@ describe('user tokens: keys through OIDC discovery from AUTH_ISSUER', () => {
   });
   after(() => idp.close());
 
+  it('without AUTH_JWKS_URL or AUTH_OIDC_DISCOVERY, a custom issuer and audience are checked against the dev key', async () => {
+    const discoveries = idp.requestCount('/.well-known/openid-configuration');
+    const t = await startTestApp({ AUTH_ISSUER: 'urn:custom-iss', AUTH_AUDIENCE: 'urn:custom-aud' });
+    try {
+      assert.equal(t.config.auth.keySource, 'dev-key');
+      const token = await t.token({ scope: 'products:write' });
+      assert.equal((await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct() })).status, 201);
+      assert.equal(idp.requestCount('/.well-known/openid-configuration'), discoveries, 'nothing was discovered');
+    } finally {
+      await t.close();
+    }
+  });
+
   it('finds the JWKS from <issuer>/.well-known/openid-configuration, once', async () => {
-    const t = await startTestApp({ AUTH_ISSUER: idp.issuer, AUTH_AUDIENCE: idp.audience });
+    const t = await startTestApp({ AUTH_ISSUER: idp.issuer, AUTH_AUDIENCE: idp.audience, AUTH_OIDC_DISCOVERY: 'true' });
     try {
       assert.equal(t.config.auth.keySource, 'discovery');
       const discoveries = idp.requestCount('/.well-known/openid-configuration');
@@ -453,7 +466,7 @@ describe('user tokens: keys through OIDC discovery from AUTH_ISSUER', () => {
       let issuer = '';
       const fake = await recorder((url) => (url === '/.well-known/openid-configuration' ? metadata(issuer) : {}));
       issuer = fake.url;
-      const t = await startTestApp({ AUTH_ISSUER: issuer, AUTH_AUDIENCE: idp.audience });
+      const t = await startTestApp({ AUTH_ISSUER: issuer, AUTH_AUDIENCE: idp.audience, AUTH_OIDC_DISCOVERY: 'true' });
       try {
         const token = await signToken(idp, { claims: { iss: issuer } });
         const res = await t.request('POST', '/v1/products', { headers: bearer(token), body: newProduct() });

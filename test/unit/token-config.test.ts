@@ -11,9 +11,11 @@ describe('token configuration', () => {
     assert.deepEqual(loadConfig({}).auth.algorithms, ['RS256', 'ES256']);
   });
 
-  it('chooses the key source: AUTH_JWKS_URL, else discovery from a real AUTH_ISSUER, else the dev key', () => {
+  it('chooses the key source: AUTH_JWKS_URL, else discovery when asked for, else the dev key (whatever AUTH_ISSUER says)', () => {
     assert.equal(loadConfig({ AUTH_JWKS_URL: 'https://idp.example/jwks', AUTH_ISSUER: 'https://idp.example' }).auth.keySource, 'jwks-url');
-    assert.equal(loadConfig({ AUTH_ISSUER: 'https://idp.example' }).auth.keySource, 'discovery');
+    assert.equal(loadConfig({ AUTH_ISSUER: 'https://idp.example', AUTH_OIDC_DISCOVERY: 'true' }).auth.keySource, 'discovery');
+    assert.equal(loadConfig({ AUTH_ISSUER: 'https://idp.example' }).auth.keySource, 'dev-key', "the contract's default outside production");
+    assert.throws(() => loadConfig({ AUTH_OIDC_DISCOVERY: 'true' }), /needs AUTH_ISSUER/);
     assert.equal(loadConfig({ AUTH_ISSUER: DEV_ISSUER }).auth.keySource, 'dev-key');
     assert.equal(loadConfig({}).auth.keySource, 'dev-key');
   });

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, HttpCode, Post, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -51,6 +52,7 @@ export class ApiKeysCommandsController {
   @HttpCode(201)
   @RequireScopes(Scope.ApiKeysManage)
   @ApiOperation({ summary: 'Replace a key by a new one; the old one keeps working for a grace period, then stops' })
+  @ApiBody({ type: RotateApiKeyRequest, required: false, description: 'Optional: without a body, the default grace period and the old expiry' })
   @ApiCreatedResponse({ type: RotatedApiKeyResponse, headers: LOCATION })
   @ApiNotFoundResponse({ description: 'No such key' })
   @ApiConflictResponse({ description: 'The key is revoked, expired or already rotated' })
