@@ -1,9 +1,9 @@
 import { createKeyv as createMemoryKeyv } from '@cacheable/memory';
-import { createClient, createKeyv as createRedisKeyv, type RedisClientType } from '@keyv/redis';
+import { createKeyv as createRedisKeyv } from '@keyv/redis';
 import type { LoggerService } from '@nestjs/common';
-import { setTimeout } from 'node:timers/promises';
 import { createCache, type Cache } from 'cache-manager';
 import type { AppConfig } from '../config/app-config.js';
+import { closeRedis, connectRedis } from '../redis/redis-connection.js';
 import { LocalGenerations, RedisGenerations, type Generations } from './generations.js';
 
 export interface CacheBackend {
@@ -12,8 +12,6 @@ export interface CacheBackend {
   readonly generations: Generations;
   close(): Promise<void>;
 }
-
-const CONNECT_WAIT_MS = 2_000;
 
 /**
  * In-process unless REDIS_URL is set; then answers and generations are shared by every instance on that Redis
@@ -30,21 +28,15 @@ export async function createCacheBackend(config: AppConfig, onError: (error: unk
       close: async () => {},
     };
   }
-  const client = createClient({ url: config.redisUrl, disableOfflineQueue: true }) as RedisClientType;
-  client.on('error', onError);
-  // A Redis that is down does not stop the start: the client keeps reconnecting, and reads skip the cache until then.
-  const connected = client.connect().catch(onError);
-  await Promise.race([connected, setTimeout(CONNECT_WAIT_MS, undefined, { ref: false })]);
+  // Reads skip the cache while Redis is unreachable.
+  const client = await connectRedis(config.redisUrl, onError);
   const namespace = `${config.redisKeyPrefix}query-cache`;
   const shared = createRedisKeyv(client, { namespace });
   shared.on('error', onError);
   return {
     store: createCache({ stores: [local, shared] }),
     generations: new RedisGenerations(client, `${namespace}:generation:`, onError),
-    close: async () => {
-      if (client.isReady) await client.close();
-      else if (client.isOpen) client.destroy();
-    },
+    close: () => closeRedis(client),
   };
 }
 

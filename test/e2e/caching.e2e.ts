@@ -465,6 +465,23 @@ describe('caching: several instances on one Redis', () => {
     assert.equal((await get(a, keyA, path)).body.name, 'Jug');
   });
 
+  it('a key revoked or rotated on one instance is refused by the other from the next request on', async () => {
+    const manager = bearer(await a.token({ scope: 'api-keys:manage' }));
+    const path = '/v1/products?limit=1';
+    const revoked = await b.createApiKey();
+    const rotated = await b.createApiKey();
+    for (const k of [revoked, rotated]) {
+      assert.equal((await get(b, k.key, path)).status, 200);
+      assert.equal((await get(b, k.key, path)).status, 200, 'cached on b, row and answer');
+    }
+    assert.equal((await a.request('DELETE', `/v1/api-keys/${revoked.id}`, { headers: manager })).status, 204);
+    assert.equal((await get(b, revoked.key, path)).status, 401);
+    const rotation = await a.request('POST', `/v1/api-keys/${rotated.id}/rotate`, { headers: manager, body: { gracePeriodSeconds: 0 } });
+    assert.equal(rotation.status, 201);
+    assert.equal((await get(b, rotated.key, path)).status, 401);
+    assert.equal((await get(b, rotation.body.key, path)).status, 200);
+  });
+
   it('an answer computed on one instance is served by the other from Redis', async () => {
     const product = await create(a);
     const path = `/v1/products/${product.id}`;

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../../audit/audit.module.js';
+import { ApiKeyChanges } from './api-key-changes.js';
 import { ApiKeyUsage } from './api-key-usage.js';
 import { ApiKeyEntity } from './api-key.entity.js';
 import { ApiKeyStrategy } from './api-key.strategy.js';
@@ -25,6 +26,7 @@ import { ListApiKeysHandler } from './queries/list-api-keys/list-api-keys.handle
   controllers: [ApiKeysCommandsController, ApiKeysQueriesController],
   providers: [
     ApiKeysService,
+    ApiKeyChanges,
     ApiKeyUsage,
     ApiKeyStrategy,
     CreateApiKeyHandler,

@@ -3,14 +3,14 @@ import { DataSource } from 'typeorm';
 import { AuditLog, diff } from '../../../../audit/audit-log.js';
 import { ProblemException } from '../../../../http/problem.js';
 import { ApiKeyEntity } from '../../api-key.entity.js';
-import { ApiKeysService } from '../../api-keys.service.js';
+import { ApiKeyChanges } from '../../api-key-changes.js';
 import { RevokeApiKeyCommand } from './revoke-api-key.command.js';
 
 @CommandHandler(RevokeApiKeyCommand)
 export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand> {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly apiKeys: ApiKeysService,
+    private readonly keyChanges: ApiKeyChanges,
     private readonly audit: AuditLog,
   ) {}
 
@@ -33,8 +33,8 @@ export class RevokeApiKeyHandler implements ICommandHandler<RevokeApiKeyCommand>
       );
       return revoked;
     });
-    // After the commit: this instance refuses the key from the next request on; others within the cache TTL.
-    this.apiKeys.forget(key.keyId);
+    // After the commit: this instance refuses the key from the next request on, and the others as soon as they hear.
+    await this.keyChanges.changed(key.keyId);
     return key;
   }
 }

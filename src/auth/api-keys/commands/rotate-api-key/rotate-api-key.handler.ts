@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../../../../config/config.module.js';
 import type { AppConfig } from '../../../../config/app-config.js';
 import { ProblemException } from '../../../../http/problem.js';
 import { AUDITED_API_KEY_FIELDS, ApiKeyEntity } from '../../api-key.entity.js';
+import { ApiKeyChanges } from '../../api-key-changes.js';
 import { ApiKeysService } from '../../api-keys.service.js';
 import { graceEnd, rotationRefusal } from '../../domain/api-key-rules.js';
 import { RotateApiKeyCommand, type RotatedApiKey } from './rotate-api-key.command.js';
@@ -19,6 +20,7 @@ export class RotateApiKeyHandler implements ICommandHandler<RotateApiKeyCommand>
   constructor(
     private readonly dataSource: DataSource,
     private readonly apiKeys: ApiKeysService,
+    private readonly keyChanges: ApiKeyChanges,
     private readonly audit: AuditLog,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -65,7 +67,7 @@ export class RotateApiKeyHandler implements ICommandHandler<RotateApiKeyCommand>
       );
       return { key: row, plaintext, replaced };
     });
-    this.apiKeys.forget(result.replaced.keyId);
+    await this.keyChanges.changed(result.replaced.keyId);
     return result;
   }
 }
