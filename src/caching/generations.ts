@@ -15,9 +15,10 @@ export interface Generations {
   current(refs: readonly ResourceRef[]): string | Promise<string>;
   /**
    * `[type, id]` changed: new generations for it and for its collection (lists show it). `[type, null]`: for the
-   * collection only. Starts synchronously, so a read that starts after it on this instance sees the new generation.
+   * collection only. Starts synchronously, so a read that starts after it on this instance sees the new generation;
+   * a shared store returns the promise of the other instances seeing it too (it never rejects).
    */
-  bump(resourceType: string, resourceId: string | null): void;
+  bump(resourceType: string, resourceId: string | null): void | Promise<void>;
 }
 
 function keyOf(resourceType: string, resourceId: string | null): string {
@@ -106,9 +107,9 @@ export class RedisGenerations implements Generations {
     return values.join(',');
   }
 
-  bump(resourceType: string, resourceId: string | null): void {
+  bump(resourceType: string, resourceId: string | null): Promise<void> {
     // Sent now, on the connection the reads use, so Redis applies them before any later read of this instance.
-    for (const key of keysBumpedBy(resourceType, resourceId)) void this.send(this.prefix + key);
+    return Promise.all(keysBumpedBy(resourceType, resourceId).map((key) => this.send(this.prefix + key))).then(() => undefined);
   }
 
   /** Never rejects: a failure is remembered in `unsent` and reported. */

@@ -1,5 +1,6 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import type { Query, QueryBus, QueryResult } from '@nestjs/cqrs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { configure } from 'safe-stable-stringify';
 import { Representation, type Validity } from '../http/representation.js';
 import type { CacheBackend } from './cache-backend.js';
@@ -23,6 +24,9 @@ export interface View<Q extends Query<any>, T> {
  * answer and its ETag, so a hit costs no database round trip and no serialisation.
  */
 export class QueryCache implements OnApplicationShutdown {
+  /** Invalidations on their way to the shared store. */
+  private readonly inFlight = new Set<Promise<void>>();
+
   constructor(
     private readonly queries: QueryBus,
     private readonly backend: CacheBackend,
@@ -78,7 +82,21 @@ export class QueryCache implements OnApplicationShutdown {
 
   /** Called for every ReadModelChangedEvent: answers computed from the old state become unreachable. */
   invalidate(resourceType: string, resourceId: string | null): void {
-    this.backend.generations.bump(resourceType, resourceId);
+    const sent = this.backend.generations.bump(resourceType, resourceId);
+    if (!sent) return;
+    this.inFlight.add(sent);
+    void sent.finally(() => this.inFlight.delete(sent));
+  }
+
+  /**
+   * Waits (at most `maxWaitMs`) until the invalidations started so far have reached the shared store: a write
+   * answers only then, so that a read on another instance after the answer never finds the old data, nor a 304 for
+   * an old tag. Past the wait (Redis slow or down) the write answers anyway: its invalidation is resent (see
+   * RedisGenerations) and the old answers end with their TTL at the latest.
+   */
+  async invalidationsSent(maxWaitMs = 250): Promise<void> {
+    if (this.inFlight.size === 0) return;
+    await Promise.race([Promise.all(this.inFlight), sleep(maxWaitMs, undefined, { ref: false })]);
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AuditLog, type AuditEntry } from '../audit/audit-log.js';
 import type { WriteContext } from '../audit/write-context.js';
+import { QueryCache } from '../caching/query-cache.js';
 import type { ReadModelChangedEvent } from '../caching/read-model-changed.event.js';
 import type { NewOutboxEvent, OutboxEvent, OutboxSubscriber } from './outbox-event.js';
 import { Outbox } from './outbox.js';
@@ -47,6 +48,7 @@ export class UnitOfWork {
     private readonly audit: AuditLog,
     private readonly outbox: Outbox,
     private readonly relay: OutboxRelay,
+    private readonly queryCache: QueryCache,
   ) {}
 
   /**
@@ -87,6 +89,8 @@ export class UnitOfWork {
     this.relay.announce(changes);
     // A projector left out (it failed inline) has these events to apply now, not at the next poll.
     void this.relay.wake(projectors.length === this.relay.inlineProjectors().length ? 'relayed' : 'all');
+    // Other instances read the shared generations: the answer leaves once they have changed, not before.
+    await this.queryCache.invalidationsSent();
     return result;
   }
 

@@ -8,6 +8,7 @@ import { EventBus } from '@nestjs/cqrs';
 import { formatApiKey, parseApiKey } from '../../src/auth/api-keys/api-key-format.js';
 import { ReadModelChangedEvent } from '../../src/caching/read-model-changed.event.js';
 import { ResponseCache } from '../../src/caching/response-cache.js';
+import { startChildServer, type ChildServer } from '../support/child-server.js';
 import { apiKey, bearer, startTestApp, unique, type TestApp } from '../support/test-app.js';
 import { newProduct } from '../support/products.js';
 
@@ -491,5 +492,43 @@ describe('caching: several instances on one Redis', () => {
     assert.equal((await get(b, keyB, path)).body.name, 'Mug');
     readModelChanged(b, product.id);
     assert.equal((await get(a, keyA, path)).body.name, 'Pot');
+  });
+});
+
+describe('caching: instances in their own processes on one Redis', () => {
+  let t: TestApp;
+  let writer: ChildServer;
+  let reader: ChildServer;
+  let key: string;
+  before(async () => {
+    const env = { REDIS_URL, REDIS_KEY_PREFIX: `${unique('xproc')}:` };
+    t = await startTestApp(env);
+    // The same data dir: the children check tokens against the dev key this test signs with.
+    [writer, reader] = await Promise.all([startChildServer({ ...env, DATA_DIR: t.config.dataDir }), startChildServer({ ...env, DATA_DIR: t.config.dataDir })]);
+    key = (await t.createApiKey()).key;
+  });
+  after(async () => {
+    await Promise.all([writer.stop(), reader.stop()]);
+    await t.close();
+  });
+
+  it('once a write has answered, the other instance never serves the old version, nor a 304 for its tag', async () => {
+    const product = await create(t);
+    const path = `/v1/products/${product.id}`;
+    const token = await t.token({ sub: 'cache-writer', scope: 'products:write' });
+    const read = (etag: string) => fetch(reader.baseUrl + path, { headers: { ...apiKey(key), 'if-none-match': etag } });
+    let etag = (await read('"none"')).headers.get('etag')!;
+    for (let i = 1; i <= 60; i++) {
+      const patched = await fetch(writer.baseUrl + path, {
+        method: 'PATCH',
+        headers: { ...bearer(token), 'content-type': 'application/json' },
+        body: JSON.stringify({ priceCents: i }),
+      });
+      assert.equal(patched.status, 200);
+      const answer = await read(etag);
+      assert.equal(answer.status, 200, `write ${i}: a 304 for the tag it replaced`);
+      assert.equal(((await answer.json()) as { priceCents: number }).priceCents, i);
+      etag = patched.headers.get('etag')!;
+    }
   });
 });
