@@ -14,6 +14,8 @@ const KEY_PARAMETER: ParameterObject = {
 
 const PROBLEM = { [PROBLEM_CONTENT_TYPE]: { schema: { type: 'object' } } };
 
+const RETRY_AFTER = { description: 'Seconds to wait before retrying a request whose Idempotency-Key is in progress', schema: { type: 'integer' } };
+
 const RESPONSES: Record<string, string> = {
   '400': 'A malformed Idempotency-Key.',
   '409': 'A request with the same Idempotency-Key is in progress (retry after `Retry-After`), or took effect without a recorded response.',
@@ -43,5 +45,6 @@ export function documentIdempotency(document: OpenAPIObject): void {
         ? { ...declared, description: [declared.description, description].filter(Boolean).join(' Or: ') }
         : { description, content: PROBLEM };
     }
+    responses['409'].headers = { ...responses['409'].headers, 'Retry-After': RETRY_AFTER };
   }
 }
