@@ -108,12 +108,26 @@ export class ProductsCommandsController {
   @RequireScopes(Scope.InventoryWrite)
   @ApiOperation({
     summary: 'Add or take stock',
-    description: 'inventory:write is enough: stock is not reserved to the owner of the product. Concurrent adjustments are all applied.',
+    description:
+      'inventory:write is enough: stock is not reserved to the owner of the product. Concurrent adjustments are all applied; ' +
+      'with If-Match, only if the product is still at the version counted.',
   })
+  @IF_MATCH
   @ApiCreatedResponse({ type: StockAdjustmentResponse })
-  @ApiProblems({ 400: 'delta is 0 or not an integer, or no reason', 404: 'No such product', 409: 'The stock would go below zero' })
-  async adjustStock(@UuidParam() id: string, @Body() body: AdjustStockRequest, @Writer() writer: WriteContext): Promise<StockAdjustmentResponse> {
-    const { movement, product } = await this.commands.execute(new AdjustStockCommand(id, body.delta, body.reason, writer));
+  @ApiProblems({
+    400: 'delta is 0 or not an integer, or no reason, or a malformed If-Match',
+    404: 'No such product',
+    409: 'The stock would go below zero',
+    412: 'If-Match does not match the current version, or If-None-Match does',
+  })
+  async adjustStock(
+    @UuidParam() id: string,
+    @Body() body: AdjustStockRequest,
+    @WriteConditionHeaders() conditions: WriteConditions,
+    @Writer() writer: WriteContext,
+  ): Promise<StockAdjustmentResponse> {
+    const command = new AdjustStockCommand(id, body.delta, body.reason, preconditionsFor(id, conditions), writer);
+    const { movement, product } = await this.commands.execute(command);
     return { movement: StockMovementResponse.from(movement), stockOnHand: product.stockOnHand };
   }
 }

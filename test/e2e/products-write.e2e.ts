@@ -144,6 +144,19 @@ describe('products: change, delete and stock through HTTP', () => {
     assert.equal((await api.patch('00000000-0000-4000-8000-000000000000', ownerToken, { name: 'X' }, { 'if-match': '*' })).status, 404);
   });
 
+  it('stock adjustments honour If-Match: a count made against an older version is a 412 and moves nothing', async () => {
+    const { body: p, headers } = await created();
+    const v1 = headers.get('etag')!;
+    const adjust = (h: Record<string, string>) =>
+      t.request('POST', `/v1/products/${p.id}/stock-adjustments`, { headers: { ...bearer(ownerToken), ...h }, body: { delta: 5, reason: 'count' } });
+    assert.equal((await adjust({ 'if-match': v1 })).status, 201);
+    assert.equal((await adjust({ 'if-match': v1 })).status, 412, 'the first adjustment made v1 stale');
+    assert.equal((await adjust({ 'if-none-match': '*' })).status, 412);
+    assert.equal((await adjust({ 'if-match': 'garbage' })).status, 400);
+    assert.equal((await adjust({})).status, 201, 'without a condition, every adjustment applies');
+    assert.equal((await api.get(p.id)).body.stockOnHand, 10);
+  });
+
   it('If-None-Match on PATCH and DELETE: * or a tag of the current version (weak too) is a 412 and changes nothing', async () => {
     const { body: p, headers } = await created();
     const v1 = headers.get('etag')!;

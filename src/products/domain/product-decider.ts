@@ -107,11 +107,11 @@ export function decideDelete(state: Product | null, cmd: { id: string; actor: Ac
  */
 export function decideAdjustStock(
   state: Product | null,
-  cmd: { id: string; delta: number; reason: string; movementId: string; now: Date },
+  cmd: { id: string; delta: number; reason: string; movementId: string; preconditions?: Preconditions; now: Date },
 ): Decision {
   const invalid = [...(isValidDelta(cmd.delta) ? [] : ['delta']), ...(isValidReason(cmd.reason) ? [] : ['reason'])];
   if (invalid.length) return refuse('invalid', `Invalid ${invalid.join(', ')}.`, invalid);
-  const refused = checkExisting(state, cmd.id, null, {});
+  const refused = checkExisting(state, cmd.id, null, cmd.preconditions ?? {});
   if (refused) return refused;
   const current = state!;
   const stockAfter = current.stockOnHand + cmd.delta;

@@ -1,6 +1,7 @@
 import { Command } from '@nestjs/cqrs';
 import type { WriteContext } from '../../../audit/write-context.js';
 import type { Product, StockMovement } from '../../domain/product.js';
+import type { Preconditions } from '../../domain/product-decider.js';
 
 export interface StockAdjustment {
   movement: StockMovement;
@@ -12,6 +13,8 @@ export class AdjustStockCommand extends Command<StockAdjustment> {
     readonly productId: string,
     readonly delta: number,
     readonly reason: string,
+    /** From If-Match and If-None-Match: a count made against a version the client read. */
+    readonly preconditions: Preconditions,
     readonly context: WriteContext,
   ) {
     super();

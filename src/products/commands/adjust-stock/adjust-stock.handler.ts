@@ -14,13 +14,13 @@ import { AdjustStockCommand, type StockAdjustment } from './adjust-stock.command
 export class AdjustStockHandler implements ICommandHandler<AdjustStockCommand> {
   constructor(private readonly runner: ProductCommandRunner) {}
 
-  async execute({ productId, delta, reason, context }: AdjustStockCommand): Promise<StockAdjustment> {
+  async execute({ productId, delta, reason, preconditions, context }: AdjustStockCommand): Promise<StockAdjustment> {
     const movementId = randomUUID();
     const { events } = await this.runner.run(
       context,
       productId,
       'products.adjust-stock',
-      (current) => decideAdjustStock(current, { id: productId, delta, reason, movementId, now: new Date() }),
+      (current) => decideAdjustStock(current, { id: productId, delta, reason, movementId, preconditions, now: new Date() }),
       ({ before, after, events: [event] }) => {
         const { id, delta: d, reason: r } = (event as StockAdjusted).movement;
         return { ...diff(before, after, ['stockOnHand']), movement: { before: null, after: { id, delta: d, reason: r } } };
