@@ -32,6 +32,7 @@ const IF_MATCH = applyDecorators(
   }),
 );
 const ETAG = { ETag: { description: 'Strong validator of the new version', schema: { type: 'string' } } };
+const PRECONDITION_FAILED = 'If-Match does not match the current version, or If-None-Match does';
 const OWNER_OR_ADMIN = 'Needs products:write, and to be the owner of the product or to have products:admin as well.';
 
 /**
@@ -70,7 +71,7 @@ export class ProductsCommandsController {
     403: 'Not the owner and no products:admin',
     404: 'No such product',
     409: 'The new sku is taken',
-    412: 'If-Match does not match the current version, or If-None-Match does',
+    412: PRECONDITION_FAILED,
   })
   async update(
     @UuidParam() id: string,
@@ -97,7 +98,7 @@ export class ProductsCommandsController {
     400: 'Malformed If-Match',
     403: 'Not the owner and no products:admin',
     404: 'No such product',
-    412: 'If-Match does not match the current version, or If-None-Match does',
+    412: PRECONDITION_FAILED,
   })
   async delete(@UuidParam() id: string, @WriteConditionHeaders() conditions: WriteConditions, @Writer() writer: WriteContext): Promise<void> {
     await this.commands.execute(new DeleteProductCommand(id, preconditionsFor(id, conditions), writer));
@@ -118,7 +119,7 @@ export class ProductsCommandsController {
     400: 'delta is 0 or not an integer, or no reason, or a malformed If-Match',
     404: 'No such product',
     409: 'The stock would go below zero',
-    412: 'If-Match does not match the current version, or If-None-Match does',
+    412: PRECONDITION_FAILED,
   })
   async adjustStock(
     @UuidParam() id: string,
