@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisClientType } from '@keyv/redis';
 import type { ApiKeyPrincipal, UserPrincipal } from '../auth/principals.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Budget, WINDOW_SECONDS, type BudgetState, type LimiterFactory } from './budget.js';
 import { clientAddress } from './client-address.js';
+import { closeRedis, createRedisClient, waitForRedis } from '../redis/redis-connection.js';
 import { ProvenKeys } from './proven-keys.js';
 import { rateLimitHeaders, tooManyRequests } from './rate-limit-response.js';
 
@@ -14,7 +14,8 @@ interface HeaderSink {
   header(name: string, value: string): unknown;
 }
 
-const REDIS_READY_WAIT_MS = 3_000;
+/** A slow Redis must not hold requests up: past this the count falls back to this instance's memory. */
+const COMMAND_TIMEOUT_MS = 500;
 
 /**
  * The three budgets, each counted with one store operation (in memory, or one Redis round trip):
@@ -29,7 +30,7 @@ const REDIS_READY_WAIT_MS = 3_000;
 @Injectable()
 export class RateLimits implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('RateLimits');
-  private readonly redis: Redis | undefined;
+  private readonly redis: RedisClientType | undefined;
   private readonly perKey: Budget;
   private readonly perUser: Budget;
   private readonly perIp: Budget;
@@ -40,13 +41,13 @@ export class RateLimits implements OnApplicationBootstrap, OnModuleDestroy {
     const memory: LimiterFactory = (policy, points) => new RateLimiterMemory({ keyPrefix: policy, points, duration: WINDOW_SECONDS });
     let factory = memory;
     if (config.redisUrl) {
-      // No offline queue and a short command timeout: a slow or absent Redis must not hold requests up.
-      const redis = new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 500, connectTimeout: 2_000 });
-      redis.on('error', (e: Error) => this.redisError(e));
+      const redis = createRedisClient(config.redisUrl, (e) => this.redisError(e as Error));
       this.redis = redis;
+      const store = redis.withCommandOptions({ timeout: COMMAND_TIMEOUT_MS });
       factory = (policy, points) =>
         new RateLimiterRedis({
-          storeClient: redis,
+          storeClient: store,
+          useRedisPackage: true,
           keyPrefix: `${config.redisKeyPrefix}rl:${policy}`,
           points,
           duration: WINDOW_SECONDS,
@@ -61,16 +62,13 @@ export class RateLimits implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const redis = this.redis;
-    if (!redis || redis.status === 'ready') return;
-    const ready = new Promise<boolean>((resolve) => redis.once('ready', () => resolve(true)));
-    if (!(await Promise.race([ready, sleep(REDIS_READY_WAIT_MS, false)]))) {
+    if (this.redis && !(await waitForRedis(this.redis, (e) => this.redisError(e as Error)))) {
       this.logger.warn('Redis is not reachable yet: rate limits are counted per instance until it is');
     }
   }
 
-  onModuleDestroy(): void {
-    this.redis?.disconnect();
+  async onModuleDestroy(): Promise<void> {
+    if (this.redis) await closeRedis(this.redis);
   }
 
   /** A read by an authenticated API key. */

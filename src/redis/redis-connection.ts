@@ -1,18 +1,31 @@
 import { createClient, type RedisClientType } from '@keyv/redis';
-import { setTimeout } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 const CONNECT_WAIT_MS = 2_000;
 
 /**
  * A node-redis client that never holds a request up: commands are refused at once while it is not connected (no
- * offline queue), and a Redis that is down does not stop the start: the client keeps reconnecting in the background.
- * Waits at most CONNECT_WAIT_MS for the first connection.
+ * offline queue), and it keeps reconnecting in the background. Not connected yet: see waitForRedis.
  */
-export async function connectRedis(url: string, onError: (error: unknown) => void): Promise<RedisClientType> {
+export function createRedisClient(url: string, onError: (error: unknown) => void): RedisClientType {
   const client = createClient({ url, disableOfflineQueue: true }) as RedisClientType;
   client.on('error', onError);
-  const connected = client.connect().catch(onError);
-  await Promise.race([connected, setTimeout(CONNECT_WAIT_MS, undefined, { ref: false })]);
+  return client;
+}
+
+/** Connects, waiting at most CONNECT_WAIT_MS: a Redis that is down does not stop the start. Whether it is ready. */
+export async function waitForRedis(client: RedisClientType, onError: (error: unknown) => void): Promise<boolean> {
+  if (!client.isOpen) {
+    const connected = client.connect().catch(onError);
+    await Promise.race([connected, sleep(CONNECT_WAIT_MS, undefined, { ref: false })]);
+  }
+  return client.isReady;
+}
+
+/** createRedisClient, then waitForRedis. */
+export async function connectRedis(url: string, onError: (error: unknown) => void): Promise<RedisClientType> {
+  const client = createRedisClient(url, onError);
+  await waitForRedis(client, onError);
   return client;
 }
 
