@@ -36,3 +36,19 @@ export const RequireScopes = (...scopes: Scope[]): MethodDecorator =>
  */
 export const UserTokenRead = (...scopes: Scope[]): MethodDecorator =>
   applyDecorators(SetMetadata(USER_TOKEN_READ, true), RequireScopes(...scopes));
+
+/** What a route asks of its caller, from its metadata: the first of `targets` (a handler, then its class) that says. */
+export interface RouteAccess {
+  public: boolean;
+  scopes: readonly string[];
+  userTokenRead: boolean;
+}
+
+export function routeAccessOf(...targets: object[]): RouteAccess {
+  const first = <T>(key: string): T | undefined => targets.map((t) => Reflect.getMetadata(key, t) as T | undefined).find((v) => v !== undefined);
+  return {
+    public: first<boolean>(PUBLIC_ROUTE) ?? false,
+    scopes: first<string[]>(REQUIRED_SCOPES) ?? [],
+    userTokenRead: first<boolean>(USER_TOKEN_READ) ?? false,
+  };
+}

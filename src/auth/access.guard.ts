@@ -1,20 +1,13 @@
 import { Injectable, Logger, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
 import passport from 'passport';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemException } from '../http/problem.js';
 import { RateLimits } from '../rate-limit/rate-limits.js';
-import { PUBLIC_ROUTE, REQUIRED_SCOPES, USER_TOKEN_READ } from './access.decorators.js';
+import { routeAccessOf, type RouteAccess } from './access.decorators.js';
 import { apiKeyCannotWrite, apiKeyRequired, bearerRequired, insufficientScope, invalidToken } from './auth-errors.js';
 import { API_KEY_HEADER, ApiKeyStrategy } from './api-keys/api-key.strategy.js';
 import type { ApiKeyPrincipal, UserPrincipal } from './principals.js';
 import { JwtStrategy } from './tokens/jwt.strategy.js';
-
-interface RouteAccess {
-  public: boolean;
-  scopes: string[];
-  userTokenRead: boolean;
-}
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The Bearer scheme, well formed or not: a malformed one is a bad token (401), never "no token" (405). */
@@ -70,7 +63,6 @@ export class AccessGuard implements CanActivate {
   private readonly admittedWrites = new WeakSet<FastifyRequest>();
 
   constructor(
-    private readonly reflector: Reflector,
     private readonly rateLimits: RateLimits,
     private readonly apiKeyStrategy: ApiKeyStrategy,
     private readonly jwtStrategy: JwtStrategy,
@@ -111,17 +103,12 @@ export class AccessGuard implements CanActivate {
     requireScopes(request, scopes);
   }
 
-  /** Route metadata, read once per handler rather than through the reflector on every request. */
+  /** Route metadata, read once per handler rather than on every request. */
   private routeAccess(context: ExecutionContext): RouteAccess {
     const handler = context.getHandler();
     let access = this.routes.get(handler);
     if (!access) {
-      const targets = [handler, context.getClass()];
-      access = {
-        public: this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) ?? false,
-        scopes: this.reflector.getAllAndOverride<string[]>(REQUIRED_SCOPES, targets) ?? [],
-        userTokenRead: this.reflector.getAllAndOverride<boolean>(USER_TOKEN_READ, targets) ?? false,
-      };
+      access = routeAccessOf(handler, context.getClass());
       this.routes.set(handler, access);
     }
     return access;

@@ -1,16 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { answerError } from '../http/problem-details.filter.js';
-import { PUBLIC_ROUTE, REQUIRED_SCOPES } from './access.decorators.js';
+import { routeAccessOf, type RouteAccess } from './access.decorators.js';
 import { AccessGuard } from './access.guard.js';
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const WRITE_ROUTE = 'writeAccess';
-
-interface WriteRoute {
-  public: boolean;
-  scopes: readonly string[];
-}
 
 /**
  * A write's credentials and scopes are checked (401, 403, 405 with an API key alone) before Fastify reads its body:
@@ -21,15 +16,11 @@ interface WriteRoute {
 export function admitWritesBeforeTheirBody(fastify: FastifyInstance, access: AccessGuard): void {
   // Kept in the route's config: Fastify binds the handler, so the request's handler is not the one seen here.
   fastify.addHook('onRoute', (route) => {
-    const writeRoute: WriteRoute = {
-      public: Reflect.getMetadata(PUBLIC_ROUTE, route.handler) === true,
-      scopes: (Reflect.getMetadata(REQUIRED_SCOPES, route.handler) as string[] | undefined) ?? [],
-    };
-    route.config = { ...(route.config as object), [WRITE_ROUTE]: writeRoute };
+    route.config = { ...(route.config as object), [WRITE_ROUTE]: routeAccessOf(route.handler) };
   });
   fastify.addHook('onRequest', async (request, reply) => {
     if (!WRITE_METHODS.has(request.method) || request.is404) return;
-    const route = (request.routeOptions.config as { [WRITE_ROUTE]?: WriteRoute })[WRITE_ROUTE];
+    const route = (request.routeOptions.config as { [WRITE_ROUTE]?: RouteAccess })[WRITE_ROUTE];
     if (!route || route.public) return;
     try {
       await access.admitWrite(request, reply, route.scopes);

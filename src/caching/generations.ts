@@ -117,7 +117,7 @@ export class RedisGenerations implements Generations {
     return this.client.set(key, this.issue(), { expiration: { type: 'EX', value: RedisGenerations.TTL_SECONDS } }).then(
       () => void this.unsent.delete(key),
       (error: unknown) => {
-        this.unsent.delete(key);
+        this.unsent.delete(key); // re-added last: the oldest entries are the ones dropped past MAX_UNSENT
         this.unsent.add(key);
         if (this.unsent.size > RedisGenerations.MAX_UNSENT) {
           this.unsent.delete(this.unsent.values().next().value!);

@@ -1,5 +1,4 @@
-import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import { ProblemException } from './problem.js';
 
 /** `If-Match` or `If-None-Match` (RFC 9110 §13.1.1-2): '*' or the entity tags listed, weak ones included. */
@@ -22,7 +21,7 @@ const malformed = (name: string) =>
   ]);
 
 /** undefined without the header; a 400 when it is neither `*` nor a list of entity tags (it could never match). */
-export function parseIfMatch(header: string | string[] | undefined, name = 'If-Match'): EntityTagCondition | undefined {
+export function parseEntityTagCondition(header: string | string[] | undefined, name: string): EntityTagCondition | undefined {
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header.join(', ') : header;
   if (value.trim() === '*') return '*';
@@ -37,8 +36,10 @@ export function parseIfMatch(header: string | string[] | undefined, name = 'If-M
   return tags;
 }
 
-/** Controller parameter of a write: its If-Match and If-None-Match, parsed (a malformed one is a 400). */
-export const WriteConditionHeaders = createParamDecorator((_: unknown, ctx: ExecutionContext): WriteConditions => {
-  const { headers } = ctx.switchToHttp().getRequest<FastifyRequest>();
-  return { ifMatch: parseIfMatch(headers['if-match']), ifNoneMatch: parseIfMatch(headers['if-none-match'], 'If-None-Match') };
-});
+/** A write's If-Match and If-None-Match, parsed (a malformed one is a 400). */
+export function writeConditionsOf(headers: IncomingHttpHeaders): WriteConditions {
+  return {
+    ifMatch: parseEntityTagCondition(headers['if-match'], 'If-Match'),
+    ifNoneMatch: parseEntityTagCondition(headers['if-none-match'], 'If-None-Match'),
+  };
+}

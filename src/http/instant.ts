@@ -9,10 +9,15 @@ export function isInstant(value: unknown): value is string {
   if (typeof value !== 'string' || !RFC_3339.test(value) || Number.isNaN(Date.parse(value))) return false;
   // Date rolls 2026-02-30 over into March; a day beyond its month's last is a typo, not an instant.
   const [year, month, day] = value.slice(0, 10).split('-').map(Number);
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(2000, month, 0)).getUTCDate() - (month === 2 && !isLeap(year) ? 1 : 0);
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month);
 }
 
-const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+/** Day 0 of the next month is the last of this one; setUTCFullYear, unlike Date.UTC, reads years below 100 as given. */
+function daysIn(year: number, month: number): number {
+  const d = new Date(0);
+  d.setUTCFullYear(year, month, 0);
+  return d.getUTCDate();
+}
 
 export const IsInstant = (options?: ValidationOptions) =>
   ValidateBy(

@@ -66,7 +66,6 @@ export function toProblem(error: unknown): ProblemInit {
   return { status: HttpStatus.INTERNAL_SERVER_ERROR, detail: 'An unexpected error occurred.' };
 }
 
-
 /** The problem+json body of a problem answered to `request`. */
 export function problemBody(request: FastifyRequest, problem: ProblemInit): Record<string, unknown> {
   return {

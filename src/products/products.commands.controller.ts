@@ -5,7 +5,6 @@ import type { FastifyReply } from 'fastify';
 import { Writer, type WriteContext } from '../audit/write-context.js';
 import { RequireScopes } from '../auth/access.decorators.js';
 import { ApiProblems } from '../http/api-problems.js';
-import { WriteConditionHeaders, type WriteConditions } from '../http/if-match.js';
 import { NoQueryParameters } from '../http/no-query.guard.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { AdjustStockCommand } from './commands/adjust-stock/adjust-stock.command.js';
@@ -15,7 +14,9 @@ import { CreateProductRequest } from './commands/create-product/create-product.r
 import { DeleteProductCommand } from './commands/delete-product/delete-product.command.js';
 import { UpdateProductCommand } from './commands/update-product/update-product.command.js';
 import { UpdateProductRequest } from './commands/update-product/update-product.request.js';
-import { ProductResponse, preconditionsFor, productEtag } from './product.response.js';
+import type { Preconditions } from './domain/product-decider.js';
+import { ProductPreconditions } from './product-preconditions.js';
+import { ProductResponse, productEtag } from './product.response.js';
 import { StockAdjustmentResponse, StockMovementResponse } from './stock-movement.response.js';
 import { Scope } from '../auth/scopes.js';
 
@@ -76,11 +77,11 @@ export class ProductsCommandsController {
   async update(
     @UuidParam() id: string,
     @Body() body: UpdateProductRequest,
-    @WriteConditionHeaders() conditions: WriteConditions,
+    @ProductPreconditions() preconditions: Preconditions,
     @Writer() writer: WriteContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ProductResponse> {
-    const product = await this.commands.execute(new UpdateProductCommand(id, body, preconditionsFor(id, conditions), writer));
+    const product = await this.commands.execute(new UpdateProductCommand(id, body, preconditions, writer));
     reply.header('etag', productEtag(product));
     return ProductResponse.from(product);
   }
@@ -100,8 +101,8 @@ export class ProductsCommandsController {
     404: 'No such product',
     412: PRECONDITION_FAILED,
   })
-  async delete(@UuidParam() id: string, @WriteConditionHeaders() conditions: WriteConditions, @Writer() writer: WriteContext): Promise<void> {
-    await this.commands.execute(new DeleteProductCommand(id, preconditionsFor(id, conditions), writer));
+  async delete(@UuidParam() id: string, @ProductPreconditions() preconditions: Preconditions, @Writer() writer: WriteContext): Promise<void> {
+    await this.commands.execute(new DeleteProductCommand(id, preconditions, writer));
   }
 
   @Post(':id/stock-adjustments')
@@ -124,10 +125,10 @@ export class ProductsCommandsController {
   async adjustStock(
     @UuidParam() id: string,
     @Body() body: AdjustStockRequest,
-    @WriteConditionHeaders() conditions: WriteConditions,
+    @ProductPreconditions() preconditions: Preconditions,
     @Writer() writer: WriteContext,
   ): Promise<StockAdjustmentResponse> {
-    const command = new AdjustStockCommand(id, body.delta, body.reason, preconditionsFor(id, conditions), writer);
+    const command = new AdjustStockCommand(id, body.delta, body.reason, preconditions, writer);
     const { movement, product } = await this.commands.execute(command);
     return { movement: StockMovementResponse.from(movement), stockOnHand: product.stockOnHand };
   }
